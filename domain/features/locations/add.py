@@ -1,0 +1,46 @@
+"""Add locations: a batch of (possibly nested) locations under one parent.
+
+Names are unique among siblings. Ids are given depth first, in request order.
+"""
+
+from domain.contracts.inventory_pb2 import AddLocationsReq, AddLocationsResp, LocationAdded
+from domain.lookups import require_location
+from workbench.core import ROOT, Code, Rejected, Transaction
+
+
+def add_locations(tx: Transaction, req: AddLocationsReq) -> AddLocationsResp:
+    _require_names(req.locs)
+    parent = req.parent or ROOT
+    require_location(tx, parent)
+    return AddLocationsResp(locs=[_add(tx, loc, parent) for loc in req.locs])
+
+
+def _require_names(locs) -> None:
+    for loc in locs:
+        if not loc.name:
+            raise Rejected(Code.INVALID_ARGUMENT, "'name' is nil")
+        _require_names(loc.locs)
+
+
+def _add(tx: Transaction, loc: AddLocationsReq.Loc, parent: str) -> AddLocationsResp.Loc:
+    # Siblings added earlier in this batch are already in the state.
+    if tx.exists("SELECT 1 FROM locations WHERE parent = ? AND name = ?", (parent, loc.name)):
+        raise Rejected(Code.ALREADY_EXISTS, f"location name already exists in its parent: {loc.name}")
+    uid = tx.new_id()
+    tx.apply(LocationAdded(uid=uid, name=loc.name, parent=parent))
+    children = [_add(tx, child, uid) for child in loc.locs]
+    return AddLocationsResp.Loc(name=loc.name, uid=uid, parent=parent, locs=children)
+
+
+def location_added(db, event: LocationAdded) -> None:
+    parent = event.parent or ROOT
+    db.execute("INSERT INTO locations(uid, name, parent) VALUES (?, ?, ?)", (event.uid, event.name, parent))
+    db.execute(
+        "INSERT INTO ancestry(location, ancestor, depth)"
+        " SELECT ?1, ancestor, depth + 1 FROM ancestry WHERE location = ?2 UNION ALL SELECT ?1, ?1, 0",
+        (event.uid, parent),
+    )
+
+
+HANDLERS = {AddLocationsReq: add_locations}
+APPLIERS = {LocationAdded: location_added}

@@ -1,0 +1,30 @@
+"""Shared fixtures: the project, its loaded domain, and the kata bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.config import find_project
+from workbench.core.domain import Domain
+
+ROOT = Path(__file__).resolve().parent.parent
+KATA_BUNDLE = ROOT.parent / "shared" / "kata" / "bundle.txt"
+
+
+@pytest.fixture(scope="session")
+def project():
+    return find_project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def domain(project):
+    return Domain.load(project)
+
+
+@pytest.fixture
+def kata_bundle() -> Path:
+    if not KATA_BUNDLE.exists():
+        pytest.skip(f"the kata bundle is not beside this checkout ({KATA_BUNDLE}); CI and developers have it")
+    return KATA_BUNDLE

@@ -1,0 +1,52 @@
+"""`bf test`: run the project's specs, or a bundle file, locally or against a server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.config import Project
+from workbench.core.domain import Domain
+from workbench.specs.loader import load_specs, matching
+from workbench.specs.report import JsonReport, TextReport
+from workbench.specs.runner import run_specs
+from workbench.specs.sandbox import SpecSandbox
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("test", help="run specs and report every difference")
+    parser.add_argument("paths", nargs="*", type=Path, help="spec files or folders (default: the project's specs)")
+    parser.add_argument("-k", dest="keyword", metavar="TEXT", help="only specs whose name or file contains TEXT")
+    parser.add_argument("--bundle", type=Path, metavar="FILE", help="run the specs of a bundle file")
+    parser.add_argument("--json", action="store_true", help="one JSON object per spec, for tools")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    domain = Domain.load(project)
+    paths = list(args.paths) or ([] if args.bundle else [project.specs_dir])
+    if args.bundle:
+        paths.append(args.bundle)
+    loaded = load_specs(paths, domain.messages)
+    for error in loaded.errors:
+        print(f"bf test: {error}", file=sys.stderr)
+    for broken in domain.registry.broken:
+        print(f"bf test: broken feature: {broken.error}", file=sys.stderr)
+    specs = matching(loaded.specs, args.keyword)
+    report = JsonReport() if args.json else TextReport()
+    target = SpecSandbox(domain)
+    passed = failed = 0
+    for verdict in run_specs(specs, target, domain.registry):
+        report.verdict(verdict)
+        if verdict.passed:
+            passed += 1
+        else:
+            failed += 1
+    report.summary(passed, failed)
+    if loaded.errors:
+        return EXIT_BAD_INPUT
+    return 0 if failed == 0 and (specs or not loaded.files) else EXIT_FAILED

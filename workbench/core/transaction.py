@@ -1,0 +1,61 @@
+"""The transaction a feature handler works in: query, apply events, reject.
+
+Events are applied the moment they are emitted, so the handler's next query
+already sees them. Where the transaction begins and ends is the caller's
+business (the spec runner rolls back, a tenant commits with its event log).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Callable, NoReturn
+
+from workbench.core.codes import Code
+from workbench.core.rejection import Rejected
+
+Applier = Callable[[sqlite3.Connection, Any], None]
+
+
+class Transaction:
+    __slots__ = ("db", "events", "new_id", "_appliers")
+
+    def __init__(self, db: sqlite3.Connection, appliers: dict[type, Applier], new_id: Callable[[], str]):
+        self.db = db
+        self.events: list[Any] = []
+        self.new_id = new_id
+        self._appliers = appliers
+
+    def one(self, sql: str, params: tuple = ()) -> tuple | None:
+        return self.db.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.db.execute(sql, params).fetchall()
+
+    def value(self, sql: str, params: tuple = ()) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self.db.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def exists(self, sql: str, params: tuple = ()) -> bool:
+        return self.db.execute(sql, params).fetchone() is not None
+
+    def apply(self, event: Any) -> None:
+        """Record `event` and change the state by it, at once."""
+        apply_event(self._appliers, self.db, event)
+        self.events.append(event)
+
+    @staticmethod
+    def reject(code: Code, message: str) -> NoReturn:
+        raise Rejected(code, message)
+
+
+class NoApplier(LookupError):
+    pass
+
+
+def apply_event(appliers: dict[type, Applier], db: sqlite3.Connection, event: Any) -> None:
+    try:
+        applier = appliers[type(event)]
+    except KeyError:
+        raise NoApplier(f"no feature applies {type(event).__name__} events") from None
+    applier(db, event)

@@ -1,0 +1,41 @@
+"""Run a spec's request in isolation: fresh state, the given events, the
+request, and everything rolled back afterwards.
+
+One database with the schema is made once; each run is one transaction
+rolled back, far cheaper than a new schema per spec.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from workbench.core.domain import Domain
+from workbench.core.execute import Outcome, execute
+from workbench.core.ids import SequentialIds
+from workbench.core.state_db import open_state
+from workbench.core.transaction import apply_event
+
+
+class SpecSandbox:
+    def __init__(self, domain: Domain, path: Path | str = ":memory:"):
+        self.registry = domain.registry
+        self.db = open_state(domain.schema_sql, path)
+
+    def run(self, given: list[Any], when: Any, next_uid: int, keep: bool = False) -> Outcome:
+        """Raises whatever a broken handler or applier raises, after rolling back.
+
+        With `keep`, the final state is committed instead (for exploring it).
+        """
+        db = self.db
+        appliers = self.registry.appliers
+        db.execute("BEGIN")
+        try:
+            for event in given:
+                apply_event(appliers, db, event)
+            outcome = execute(self.registry, db, when, SequentialIds(next_uid))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT" if keep else "ROLLBACK")
+        return outcome
