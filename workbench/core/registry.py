@@ -14,7 +14,6 @@ import pkgutil
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable
 
 from google.protobuf.message import Message
@@ -136,7 +135,3 @@ def describe_import_error(path: Path, error: BaseException) -> str:
 def _module_path(info: pkgutil.ModuleInfo) -> Path:
     finder_path = Path(getattr(info.module_finder, "path", "."))
     return finder_path / (info.name.rsplit(".", 1)[-1] + ".py")
-
-
-def module_of(function: Callable) -> ModuleType | None:
-    return importlib.import_module(function.__module__) if hasattr(function, "__module__") else None
