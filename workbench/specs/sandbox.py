@@ -1,8 +1,10 @@
 """Run a spec's request in isolation: fresh state, the given events, the
 request, and everything rolled back afterwards.
 
-One database with the schema is made once; each run is one transaction
-rolled back, far cheaper than a new schema per spec.
+One database with the schema is made once. Its first run opens a transaction
+at the savepoint `spec` and every run rolls back to it: far cheaper than a new
+schema per spec, and cheaper than a BEGIN and ROLLBACK per spec, because the
+pages a rollback restores stay in the cache of the open transaction.
 """
 
 from __future__ import annotations
@@ -26,16 +28,18 @@ class SpecSandbox:
         """Raises whatever a broken handler or applier raises, after rolling back.
 
         With `keep`, the final state is committed instead (for exploring it).
+        Between runs the transaction stays open (and, on a file, its write lock).
         """
         db = self.db
         appliers = self.registry.appliers
-        db.execute("BEGIN")
+        if not db.in_transaction:
+            db.execute("SAVEPOINT spec")  # the outermost savepoint: it opens the transaction
         try:
             for event in given:
                 apply_event(appliers, db, event)
             outcome = execute(self.registry, db, when, SequentialIds(next_uid))
         except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("ROLLBACK TO spec")
             raise
-        db.execute("COMMIT" if keep else "ROLLBACK")
+        db.execute("RELEASE spec" if keep else "ROLLBACK TO spec")  # releasing the outermost one commits
         return outcome
