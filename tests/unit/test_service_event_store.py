@@ -1,0 +1,144 @@
+"""The durable event store: the log, a tenant's state as its projection, the tenants of a folder."""
+
+import sqlite3
+import threading
+
+import pytest
+
+from domain.contracts.bf_pb2 import CancelReservationReq
+from domain.contracts.inventory_pb2 import (AddLocationsReq, AddProductsReq, ProductAdded, ReserveReq,
+                                            UpdateInventoryReq)
+from workbench.core.codes import Code
+from workbench.service.event_log import EventLog
+from workbench.service.tenant import Tenant
+from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, Tenants, UnknownTenant
+
+
+def state_rows(path):
+    """Every row of every table of a state file, in a canonical order."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
+    finally:
+        db.close()
+
+
+def stock_a_shelf(tenant):
+    shelf = tenant.execute(AddLocationsReq(locs=[AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
+    product = tenant.execute(AddProductsReq(skus=["cola"])).response.uids[0]
+    tenant.execute(UpdateInventoryReq(location=shelf, product=product, OnHandChange=7))
+    reservation = tenant.execute(ReserveReq(reservation="r1", items=[ReserveReq.Item(sku="cola", quantity=2)]))
+    return shelf, product, reservation.response.reservation
+
+
+def test_the_log_gives_positions_and_one_version_per_append_and_survives_reopening(tmp_path):
+    log = EventLog(tmp_path / "log.db")
+    first = log.append([("t.A", b"1"), ("t.B", b"2")])
+    second = log.append([("t.C", b"3")])
+    assert [(e.position, e.version) for e in first + second] == [(1, 1), (2, 1), (3, 2)]
+    log.close()
+    reopened = EventLog(tmp_path / "log.db")
+    assert (reopened.last_position, reopened.version) == (3, 2)
+    assert [e.data for e in reopened.read(after=1)] == [b"2", b"3"]
+    assert [e.position for e in reopened.read(after=0, limit=2)] == [1, 2]
+    assert reopened.append([]) == []
+    assert reopened.version == 2
+
+
+def test_wait_beyond_wakes_when_another_thread_appends(tmp_path):
+    log = EventLog(tmp_path / "log.db")
+    woke = []
+    waiter = threading.Thread(target=lambda: woke.append(log.wait_beyond(0, timeout=10)))
+    waiter.start()
+    log.append([("t.A", b"x")])
+    waiter.join(10)
+    assert woke == [True]
+    assert log.wait_beyond(1, timeout=0.01) is False
+
+
+def test_a_tenant_logs_accepted_requests_only(domain, tmp_path):
+    tenant = Tenant("t", domain, tmp_path)
+    stock_a_shelf(tenant)
+    assert tenant.execute(AddProductsReq(skus=["cola"])).code == Code.ALREADY_EXISTS
+    assert tenant.execute(CancelReservationReq(reservation="nope")).code == Code.NOT_FOUND
+    events = tenant.events()
+    assert [type(e).__name__ for e in events] == ["LocationAdded", "ProductAdded", "InventoryUpdated", "Reserved"]
+    assert (tenant.position, tenant.version) == (4, 4)
+    assert tenant.log.last_position == 4
+
+
+def test_a_broken_handler_leaves_neither_log_nor_state_changed(domain, tmp_path, monkeypatch):
+    tenant = Tenant("t", domain, tmp_path)
+    tenant.execute(AddProductsReq(skus=["a"]))
+    before = state_rows(tenant.state_path)
+
+    def explode(tx, request):
+        tx.apply(ProductAdded(uid="x", sku="b"))
+        raise RuntimeError("boom")
+    monkeypatch.setitem(tenant.registry.handlers, AddProductsReq, explode)
+    with pytest.raises(RuntimeError):
+        tenant.execute(AddProductsReq(skus=["b"]))
+    assert tenant.log.last_position == 1
+    assert state_rows(tenant.state_path) == before
+
+
+def test_deleting_the_state_rebuilds_identical_state_from_the_log(domain, tmp_path):
+    tenant = Tenant("t", domain, tmp_path)
+    stock_a_shelf(tenant)
+    tenant.close()
+    live = state_rows(tmp_path / "state.db")
+    (tmp_path / "state.db").unlink()
+    rebuilt = Tenant("t", domain, tmp_path)
+    rebuilt.close()
+    assert state_rows(tmp_path / "state.db") == live
+    assert live["bf_projection"] == [(1, 4, 4)]
+    assert live["products"] != []
+
+
+def test_a_state_behind_its_log_catches_up_when_opened(domain, tmp_path):
+    tenant = Tenant("t", domain, tmp_path)
+    tenant.execute(AddProductsReq(skus=["a"]))
+    tenant.close()
+    # As if killed after the log commit and before the state commit:
+    log = EventLog(tmp_path / "log.db")
+    log.append([("protos.ProductAdded", ProductAdded(uid="u2", sku="b").SerializeToString())])
+    log.close()
+    reopened = Tenant("t", domain, tmp_path)
+    assert reopened.position == 2
+    assert reopened.execute(AddProductsReq(skus=["b"])).code == Code.ALREADY_EXISTS
+
+
+def test_a_state_ahead_of_its_log_is_rebuilt_from_the_log(domain, tmp_path):
+    (tmp_path / "old").mkdir()
+    tenant = Tenant("t", domain, tmp_path / "old")
+    tenant.execute(AddProductsReq(skus=["a"]))
+    tenant.execute(AddProductsReq(skus=["b"]))
+    tenant.close()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "old" / "state.db").rename(tmp_path / "new" / "state.db")
+    fresh_log = EventLog(tmp_path / "new" / "log.db")
+    fresh_log.append([("protos.ProductAdded", ProductAdded(uid="u9", sku="z").SerializeToString())])
+    fresh_log.close()
+    reopened = Tenant("t", domain, tmp_path / "new")
+    reopened.close()
+    assert state_rows(tmp_path / "new" / "state.db")["products"] == [("u9", "z")]
+
+
+def test_tenants_are_created_listed_and_checked_by_name(domain, tmp_path):
+    tenants = Tenants(domain, tmp_path)
+    assert tenants.names() == [DEFAULT_TENANT]
+    assert tenants.create("shop-1") is True
+    assert tenants.create("shop-1") is False
+    assert tenants.names() == [DEFAULT_TENANT, "shop-1"]
+    with pytest.raises(UnknownTenant):
+        tenants.get("nobody")
+    for bad in ["", "../x", "A", "-x", "x" * 64, "a/b"]:
+        with pytest.raises(BadTenantName):
+            tenants.get(bad)
+    tenants.get("shop-1").execute(AddProductsReq(skus=["a"]))
+    assert tenants.get(DEFAULT_TENANT).execute(AddProductsReq(skus=["a"])).code == Code.OK  # isolated
+    tenants.close()
+    again = Tenants(domain, tmp_path)
+    assert again.get("shop-1").execute(AddProductsReq(skus=["a"])).code == Code.ALREADY_EXISTS
+    again.close()

@@ -1,0 +1,146 @@
+"""One tenant's event log: append-only, durable, the source of truth.
+
+The log is a SQLite file of its own (`log.db` in the tenant's folder), in WAL
+mode with `synchronous=FULL`: `append` returns only after the commit is
+fsynced, so an acknowledged request survives `kill -9` and power loss.
+
+Each event has
+  position  its place in this tenant's log: 1, 2, 3, ... (never reused)
+  version   the tenant's version after the request that produced it: one
+            request's events share a version, and versions count 1, 2, 3, ...
+            over the requests that produced events
+  type      the event's full protobuf name (`protos.ProductAdded`)
+  data      the serialized event, as bytes (the log never decodes them)
+  recorded  when it was appended (unix seconds)
+
+The API is small on purpose (others build compaction, encryption, migration
+and replay on it): `append`, `read`, `wait_beyond`, `last_position`,
+`version`, `close`. Everything is thread-safe.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+  position INTEGER PRIMARY KEY AUTOINCREMENT,
+  version  INTEGER NOT NULL,
+  type     TEXT    NOT NULL,
+  data     BLOB    NOT NULL,
+  recorded REAL    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_version ON events(version);
+"""
+
+READ_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    position: int
+    version: int
+    type: str
+    data: bytes
+    recorded: float
+
+
+class EventLogClosed(RuntimeError):
+    pass
+
+
+class EventLog:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # fsync every commit: durable before we acknowledge
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._appended = threading.Condition(self._lock)
+        self._closed = False
+        self._last_position, self._version = self._db.execute(
+            "SELECT coalesce(max(position), 0), coalesce(max(version), 0) FROM events").fetchone()
+        # AUTOINCREMENT remembers positions of events that were removed (by compaction):
+        # they are never handed out again.
+        seq = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+        self._last_position = max(self._last_position, seq[0] if seq else 0)
+
+    @property
+    def last_position(self) -> int:
+        return self._last_position
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def append(self, events: list[tuple[str, bytes]]) -> list[LoggedEvent]:
+        """Append one request's events, as (type, data) pairs, under the next version.
+
+        Returns once they are on disk. Raises (and appends nothing) on failure.
+        """
+        if not events:
+            return []
+        with self._lock:
+            self._require_open()
+            version = self._version + 1
+            now = time.time()
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                logged = []
+                for type_name, data in events:
+                    cursor = db.execute("INSERT INTO events(version, type, data, recorded) VALUES (?, ?, ?, ?)",
+                                        (version, type_name, data, now))
+                    logged.append(LoggedEvent(cursor.lastrowid, version, type_name, data, now))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            self._version = version
+            self._last_position = logged[-1].position
+            self._appended.notify_all()
+            return logged
+
+    def read(self, after: int = 0, limit: int = READ_PAGE) -> list[LoggedEvent]:
+        """Up to `limit` events whose position is greater than `after`, in order."""
+        with self._lock:
+            self._require_open()
+            rows = self._db.execute(
+                "SELECT position, version, type, data, recorded FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                (after, limit)).fetchall()
+        return [LoggedEvent(p, v, t, bytes(d), r) for p, v, t, d, r in rows]
+
+    def wait_beyond(self, position: int, timeout: float | None = None) -> bool:
+        """Block until the log holds an event after `position`, the log closes,
+        `wake()` is called, or `timeout` passes. True when there is such an event."""
+        with self._lock:
+            if self._last_position <= position and not self._closed:
+                self._appended.wait(timeout)
+            return self._last_position > position
+
+    def wake(self) -> None:
+        """Release every `wait_beyond` (a follower whose client went away re-checks)."""
+        with self._lock:
+            self._appended.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._appended.notify_all()
+            self._db.close()
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise EventLogClosed(f"the event log {self.path} is closed")

@@ -1,0 +1,166 @@
+"""One tenant: its event log (the truth) and its SQLite state (a projection of the log).
+
+A tenant lives in a folder of its own:
+  log.db     the event log (see event_log.py): every accepted request's events
+  state.db   the state tables of the domain's schema, plus `bf_projection`,
+             one row saying up to which log position the state has applied
+
+A write runs the feature handler in a state transaction, appends the events to
+the log (fsynced), then commits the state with the new position. A crash
+between the two commits leaves the state behind the log, never ahead: opening
+the tenant applies what the state lacks. A state file that is missing, or ahead
+of its log, is rebuilt from the log. So state and log never disagree after
+`kill -9`, and deleting `state.db` only costs a replay.
+
+Requests of one tenant run one at a time (a lock); different tenants are
+independent. A request that produces no events (a read, or a rejection) never
+touches the log.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from workbench.core.domain import Domain
+from workbench.core.execute import Outcome, execute
+from workbench.core.ids import random_id
+from workbench.core.state_db import open_state
+from workbench.core.transaction import apply_event
+from workbench.service.codec import EventCodec
+from workbench.service.event_log import EventLog, LoggedEvent
+
+LOG_FILE = "log.db"
+STATE_FILE = "state.db"
+REPLAY_BATCH = 5000
+
+_PROJECTION = """
+CREATE TABLE IF NOT EXISTS bf_projection (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  position INTEGER NOT NULL,
+  version  INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO bf_projection(id, position, version) VALUES (1, 0, 0);
+"""
+
+Progress = Callable[[int, int], None]  # (events applied so far, events to apply)
+
+
+class Tenant:
+    def __init__(self, name: str, domain: Domain, folder: Path, progress: Progress | None = None):
+        self.name = name
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.registry = domain.registry
+        self._schema_sql = domain.schema_sql
+        self.codec = EventCodec(domain.registry)
+        self.lock = threading.RLock()  # one request at a time; held by readers of the state too
+        self.log = EventLog(self.folder / LOG_FILE)
+        self.db = self._open_state()
+        self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
+        if self.position > self.log.last_position:
+            # The log is the truth: a state that knows events the log does not is not a projection of it.
+            self.db.close()
+            self._remove_state()
+            self.db = self._open_state()
+            self.position = self.version = 0
+        self.catch_up(progress)
+
+    @property
+    def state_path(self) -> Path:
+        return self.folder / STATE_FILE
+
+    def execute(self, request: Any, new_id: Callable[[], str] = random_id) -> Outcome:
+        """Handle `request`; when it produced events they are on disk before this returns.
+
+        A rejection is an Outcome; a broken handler raises, leaving nothing behind.
+        """
+        with self.lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                outcome = execute(self.registry, db, request, new_id)
+                if not outcome.events:
+                    db.execute("ROLLBACK")
+                    return outcome
+                logged = self.log.append([self.codec.encode(event) for event in outcome.events])
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            try:
+                self._record(db, logged[-1])
+                db.execute("COMMIT")
+            except BaseException:
+                # The events are durable, so the request happened: bring the state up from the log.
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                self.catch_up()
+            return outcome
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Apply the logged events the state lacks; returns how many."""
+        with self.lock:
+            total = self.log.last_position - self.position
+            applied = 0
+            while batch := self.log.read(after=self.position, limit=REPLAY_BATCH):
+                self._apply_batch(batch)
+                applied += len(batch)
+                if progress:
+                    progress(applied, total)
+            return applied
+
+    def events(self, after: int = 0) -> list[Any]:
+        """Every logged event after `after`, decoded (for tests and tools; streams page with `log.read`)."""
+        found = []
+        while batch := self.log.read(after=after):
+            found += [self.codec.decode(logged, f"tenant {self.name}: ") for logged in batch]
+            after = batch[-1].position
+        return found
+
+    def close(self) -> None:
+        with self.lock:
+            self.log.close()
+            self.db.close()
+
+    def _apply_batch(self, batch: list[LoggedEvent]) -> None:
+        db = self.db
+        appliers = self.registry.appliers
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for logged in batch:
+                apply_event(appliers, db, self.codec.decode(logged, f"tenant {self.name}: "))
+            self._record(db, batch[-1])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _record(self, db: sqlite3.Connection, last: LoggedEvent) -> None:
+        db.execute("UPDATE bf_projection SET position = ?, version = ?", (last.position, last.version))
+        self.position, self.version = last.position, last.version
+
+    def _open_state(self) -> sqlite3.Connection:
+        """Open state.db; a new one is built aside and renamed into place, so a
+        crash never leaves a half-made schema behind."""
+        if not self.state_path.exists():
+            fresh = self.folder / (STATE_FILE + ".new")
+            for leftover in _sqlite_files(fresh):
+                leftover.unlink(missing_ok=True)
+            db = open_state(self._schema_sql, fresh)
+            db.executescript(_PROJECTION)
+            db.close()  # checkpoints and removes its WAL
+            os.replace(fresh, self.state_path)
+        db = open_state(self._schema_sql, self.state_path)
+        db.executescript(_PROJECTION)
+        return db
+
+    def _remove_state(self) -> None:
+        for path in _sqlite_files(self.state_path):
+            path.unlink(missing_ok=True)
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
