@@ -1,0 +1,166 @@
+"""A warm parent process that forks a fresh worker for every watch run.
+
+Starting Python and importing grpc, protobuf and sqlite3 takes about 110 ms;
+forking a parent that already did takes a few. The parent never imports the
+project's own modules, so each forked worker imports them fresh from disk and
+sees every edit. It is a separate process, not the engine's own: the engine's
+process has threads (watchfiles, Textual) and may have imported the domain,
+and neither should leak into a worker.
+
+For each run the engine makes two pipes and hands their ends to the fork
+server over a Unix socket (SCM_RIGHTS); the forked worker reads the request
+from one and writes JSON lines to the other, its process id first, so the
+engine can kill it when a newer save cancels the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import AsyncIterator
+
+from workbench.config import Project
+
+_READY = b"ready"
+_GO = b"go"
+_LINE_LIMIT = 64 * 1024 * 1024  # one verdict with a long traceback is one line
+
+
+class WorkerRun:
+    """One worker's run: its messages as they come, and a way to stop it."""
+
+    def __init__(self, reader: asyncio.StreamReader, transport: asyncio.BaseTransport):
+        self._reader = reader
+        self._transport = transport
+        self._pid: int | None = None
+        self.killed = False
+        self.completed = False  # the worker said it was done
+
+    async def messages(self) -> AsyncIterator[dict]:
+        try:
+            while line := await self._reader.readline():
+                if not line.endswith(b"\n"):
+                    break  # cut short: the worker was killed mid-line
+                message = json.loads(line)
+                if message["type"] == "pid":
+                    self._pid = message["pid"]
+                    if self.killed:
+                        self._kill()
+                elif message["type"] == "done":
+                    self.completed = True
+                else:
+                    yield message
+        finally:
+            self._transport.close()
+
+    def kill(self) -> None:
+        """Stop the worker now; `messages()` then ends. Harmless when it is already done."""
+        if self.completed or self.killed:
+            return
+        self.killed = True
+        if self._pid is not None:
+            self._kill()
+
+    def _kill(self) -> None:
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it finished on its own meanwhile
+
+
+class ForkServer:
+    def __init__(self, project: Project, output=subprocess.DEVNULL):
+        self.project = project
+        self.output = output
+        self._process: subprocess.Popen | None = None
+        self._socket: socket.socket | None = None
+
+    async def start(self) -> None:
+        """Start the warm parent and wait until it has imported what workers need."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "workbench.watch.forkserver", str(theirs.fileno()), str(self.project.root)],
+            pass_fds=[theirs.fileno()], cwd=self.project.root, stdin=subprocess.DEVNULL,
+            stdout=self.output, stderr=self.output,
+        )
+        theirs.close()
+        ours.setblocking(False)
+        self._socket = ours
+        ready = await asyncio.get_running_loop().sock_recv(ours, len(_READY))
+        if ready != _READY:
+            raise RuntimeError(f"the watch fork server did not start (exit code {self._process.poll()})")
+
+    async def run(self, request: dict) -> WorkerRun:
+        if self._process is None or self._process.poll() is not None:
+            await self.start()  # it died: a fresh one costs one cold start
+        request_read, request_write = os.pipe()
+        result_read, result_write = os.pipe()
+        try:
+            socket.send_fds(self._socket, [_GO], [request_read, result_write])
+        finally:
+            os.close(request_read)
+            os.close(result_write)
+        with os.fdopen(request_write, "wb") as pipe:
+            pipe.write(json.dumps(request).encode())
+        reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+        transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(result_read, "rb", buffering=0))
+        return WorkerRun(reader, transport)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.close()  # the fork server exits when its socket closes
+            self._socket = None
+        if self._process is not None:
+            try:
+                await asyncio.to_thread(self._process.wait, 5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            self._process = None
+
+
+# -- the fork server process ---------------------------------------------------------
+
+
+def _warm_up() -> None:
+    """Import what every worker needs, except the project's own modules."""
+    import grpc  # noqa: F401  (imported for the workers it forks)
+    import sqlite3  # noqa: F401
+    from google.protobuf import descriptor, descriptor_pool, runtime_version, symbol_database, text_format  # noqa: F401
+    from google.protobuf.internal import builder  # noqa: F401
+
+    import workbench.core.domain  # noqa: F401
+    import workbench.watch.worker  # noqa: F401
+    try:
+        import lupa.lua54  # noqa: F401
+    except ImportError:
+        pass  # Lua scripting is optional
+
+
+def serve(channel: socket.socket, root: Path) -> None:
+    from workbench.watch import worker
+
+    _warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
+    channel.sendall(_READY)
+    while True:
+        message, fds, _, _ = socket.recv_fds(channel, len(_GO), 2)
+        if not message:
+            return  # the engine is gone
+        request_fd, result_fd = fds
+        if os.fork() == 0:
+            channel.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os._exit(worker.main(root, request_fd, result_fd))
+        os.close(request_fd)
+        os.close(result_fd)
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])), Path(sys.argv[2]))
