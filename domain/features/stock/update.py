@@ -1,6 +1,7 @@
 """Update inventory: add stock to a location, or take it away.
 
 Stock lives in real places, never at the root. On-hand never goes negative,
+nor above the int64 maximum anywhere (a container's on-hand sums its subtree's),
 and stock reserved above the location cannot be taken away.
 """
 
@@ -22,12 +23,17 @@ def update_inventory(tx: Transaction, req: UpdateInventoryReq) -> UpdateInventor
     on_hand = on_hand_at(tx, req.location, req.product) + req.OnHandChange
     if on_hand < 0:
         raise Rejected(Code.FAILED_PRECONDITION, "not enough quantity")
-    if on_hand > MAX_QUANTITY:
+    # Every container reports its subtree's on-hand as an int64 too: the root's is the largest.
+    if _tenant_on_hand(tx, req.product) + req.OnHandChange > MAX_QUANTITY:
         raise Rejected(Code.OUT_OF_RANGE, "on-hand would exceed the largest quantity")
     tx.apply(InventoryUpdated(location=req.location, product=req.product, OnHandChange=req.OnHandChange, OnHand=on_hand))
     if req.OnHandChange < 0 and overcommitted(tx.db, req.location, req.product):
         raise Rejected(Code.FAILED_PRECONDITION, "not enough quantity: the stock is reserved")
     return UpdateInventoryResp(OnHand=on_hand)
+
+
+def _tenant_on_hand(tx: Transaction, product: str) -> int:
+    return tx.value("SELECT on_hand FROM subtree_totals WHERE location = ? AND product = ?", (ROOT, product)) or 0
 
 
 def inventory_updated(db, event: InventoryUpdated) -> None:
