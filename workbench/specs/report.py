@@ -46,10 +46,7 @@ class TextReport:
         self.colour = wants_colour(stream) if colour is None else colour
 
     def verdict(self, verdict: Verdict) -> None:
-        mark = _MARKS[verdict.status]
-        if self.colour:
-            mark = _COLOURS[verdict.status] + mark + _RESET
-        self.stream.write(f"{mark} {verdict.spec.name}  ({where(verdict)})\n")
+        self.stream.write(f"{status_mark(verdict.status, self.colour)} {verdict.spec.name}  ({where(verdict)})\n")
         if not verdict.passed:
             self.stream.write(self._indent(failure_text(verdict, self.colour)) + "\n")
 
@@ -59,6 +56,11 @@ class TextReport:
     @staticmethod
     def _indent(text: str) -> str:
         return "\n".join("    " + line if line else "" for line in text.splitlines())
+
+
+def status_mark(status: str, colour: bool = False) -> str:
+    """`PASS `, `FAIL ` or `ERROR`, coloured for a terminal."""
+    return _COLOURS[status] + _MARKS[status] + _RESET if colour else _MARKS[status]
 
 
 def failure_text(verdict: Verdict, colour: bool = False) -> str:

@@ -88,6 +88,7 @@ class ForkServer:
             [sys.executable, "-m", "workbench.watch.forkserver", str(theirs.fileno()), str(self.project.root)],
             pass_fds=[theirs.fileno()], cwd=self.project.root, stdin=subprocess.DEVNULL,
             stdout=self.output, stderr=self.output,
+            start_new_session=True,  # Ctrl+C is for the engine, which then stops it
         )
         theirs.close()
         ours.setblocking(False)
@@ -147,19 +148,32 @@ def serve(channel: socket.socket, root: Path) -> None:
     from workbench.watch import worker
 
     _warm_up()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     channel.sendall(_READY)
+    workers: set[int] = set()
     while True:
         message, fds, _, _ = socket.recv_fds(channel, len(_GO), 2)
         if not message:
-            return  # the engine is gone
+            break  # the engine is gone
         request_fd, result_fd = fds
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             channel.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os._exit(worker.main(root, request_fd, result_fd))
         os.close(request_fd)
         os.close(result_fd)
+        workers = _reap(workers) | {pid}
+    for pid in workers:  # still our children (unreaped), so these ids cannot belong to anyone else
+        os.kill(pid, signal.SIGKILL)
+    _reap(workers)
+
+
+def _reap(workers: set[int]) -> set[int]:
+    """Collect finished workers; the ones still running."""
+    running = set()
+    for pid in workers:
+        if os.waitpid(pid, os.WNOHANG) == (0, 0):
+            running.add(pid)
+    return running
 
 
 if __name__ == "__main__":
