@@ -1,0 +1,72 @@
+"""`bf perf`: how many specs a second the core runs, and how fast it applies
+events and handles requests, with a progress bar while it measures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.bench.perf import PerfResult, PerfSample, available_cores, run_perf
+from workbench.bench.progress_bar import ProgressBar
+from workbench.bench.table import format_table
+from workbench.config import Project
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("perf", help="run the specs in a loop and print specs/s, events/s and requests/s")
+    parser.add_argument("paths", nargs="*", type=Path, help="spec files or folders (default: the project's specs)")
+    parser.add_argument("--sec", type=positive_float, default=5.0, metavar="N",
+                        help="seconds of running specs (default 5); one-core figures take a fifth of it each")
+    parser.add_argument("--cores", type=positive_int, default=None, metavar="N",
+                        help=f"worker processes (default: every core, here {available_cores()})")
+    parser.add_argument("-k", dest="keyword", metavar="TEXT", help="only specs whose name or file contains TEXT")
+    parser.add_argument("--bundle", type=Path, metavar="FILE", help="also run the specs of a bundle file")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    paths = list(args.paths) or ([] if args.bundle else [project.specs_dir])
+    if args.bundle:
+        paths.append(args.bundle)
+    bar = ProgressBar()
+
+    def on_sample(sample: PerfSample) -> None:
+        bar.show(sample.fraction, f"{sample.phase}: {sample.specs_per_second:,.0f} specs/s"
+                                  f"  {sample.events_per_second:,.0f} events/s")
+
+    try:
+        result = run_perf(project, args.sec, args.cores, args.keyword, paths, on_sample)
+    finally:
+        bar.clear()
+    for problem in result.unreadable + result.failures:
+        print(f"bf perf: {problem}", file=sys.stderr)
+    if not result.ok:
+        print("bf perf: nothing measured: perf times only readable specs that all pass", file=sys.stderr)
+        return EXIT_BAD_INPUT if result.unreadable else EXIT_FAILED
+    print("\n".join(result_lines(result)))
+    return 0
+
+
+def result_lines(result: PerfResult) -> list[str]:
+    rows = [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs")
+            for row in result.rows]
+    lines = format_table(("operation", "workers", "total", "ops/s", "kHz", "time/op"), rows)
+    return lines + [f"{result.specs} specs, every one passing", result.caveat]
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
