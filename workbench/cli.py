@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.commands import fmt, perf, protos, test, watch
+from workbench.commands import fmt, perf, protos, serve, test, watch
 from workbench.config import ConfigError, find_project
 
-COMMANDS = [test, protos, fmt, perf, watch]
+COMMANDS = [test, protos, fmt, perf, watch, serve]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,41 @@
+"""`bf serve`: the gRPC server, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from workbench.config import Project
+from workbench.core.domain import Domain
+from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server
+
+EXIT_CANNOT_LISTEN = 2
+DEFAULT_DATA = "data"  # under the project folder (git ignores it)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="serve the inventory, SpecService and the event stream over gRPC")
+    parser.add_argument("--listen", default=DEFAULT_LISTEN, metavar="ADDR",
+                        help=f"host:port (port 0: any free one) or unix:/path/to.sock (default {DEFAULT_LISTEN})")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help=f"the folder of the tenants' logs and states (default: {DEFAULT_DATA}/ in the project)")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
+                        help=f"threads serving calls; each open event stream holds one (default {DEFAULT_WORKERS})")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    logging.basicConfig(level=logging.INFO, format="bf serve: %(levelname)s %(message)s", stream=sys.stderr)
+    data = args.data or project.root / DEFAULT_DATA
+    server = Server(Domain.load(project), data, args.listen, args.workers)
+    try:
+        address = server.start()
+    except ListenError as error:
+        print(f"bf serve: {error}", file=sys.stderr)
+        return EXIT_CANNOT_LISTEN
+    print(f"bf serve: listening on {address}; data in {data}; tenants: {', '.join(server.tenants.names())}", flush=True)
+    server.serve_until_signalled()
+    print("bf serve: stopped", flush=True)
+    return 0

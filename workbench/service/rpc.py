@@ -1,0 +1,115 @@
+"""What every RPC of the server shares: safe decoding, status codes, the caller's tenant.
+
+Behaviours are plain functions `(request, context) -> response` (or a generator
+of responses). They say no by raising `ServiceError(code, message)`; they never
+call `context.abort` themselves, so one place decides every status:
+  a request that does not decode        INVALID_ARGUMENT, naming the message
+  ServiceError                          its code and message
+  anything else raised                  INTERNAL with the error's text (the traceback goes
+                                        to the server's log); the server keeps serving
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from workbench.core.codes import Code
+from workbench.service.tenant import Tenant
+from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, Tenants, UnknownTenant
+
+TENANT_METADATA = "x-tenant"
+_LOG = logging.getLogger("bf.serve")
+_STATUS = {status.value[0]: status for status in grpc.StatusCode}
+
+Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+
+
+class ServiceError(Exception):
+    def __init__(self, code: Code, message: str):
+        super().__init__(f"{code.spec_name}: {message}")
+        self.code = code
+        self.message = message
+
+
+def status_of(code: Code) -> grpc.StatusCode:
+    return _STATUS[int(code)]
+
+
+class _Malformed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: str):
+        self.error = error
+
+
+def _deserializer(message_type: type) -> Callable[[bytes], Any]:
+    def deserialize(data: bytes) -> Any:
+        try:
+            return message_type.FromString(data)
+        except DecodeError as error:
+            return _Malformed(str(error))
+    return deserialize
+
+
+def _serialize(message: Any) -> bytes:
+    return message.SerializeToString()
+
+
+def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:
+    if isinstance(error, ServiceError):
+        context.abort(status_of(error.code), error.message)
+    _LOG.exception("%s failed", method)
+    context.abort(grpc.StatusCode.INTERNAL, f"{method} failed: {type(error).__name__}: {error}")
+
+
+def _check_decoded(request: Any, message_type: type) -> None:
+    if isinstance(request, _Malformed):
+        raise ServiceError(Code.INVALID_ARGUMENT, f"malformed {message_type.__name__}: {request.error}")
+
+
+def unary(method: str, behaviour: Behaviour, request_type: type) -> grpc.RpcMethodHandler:
+    def handle(request, context):
+        try:
+            _check_decoded(request, request_type)
+            return behaviour(request, context)
+        except Exception as error:
+            _abort(context, method, error)
+    return grpc.unary_unary_rpc_method_handler(handle, _deserializer(request_type), _serialize)
+
+
+def server_stream(method: str, behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]],
+                  request_type: type) -> grpc.RpcMethodHandler:
+    def handle(request, context):
+        try:
+            _check_decoded(request, request_type)
+            yield from behaviour(request, context)
+        except Exception as error:
+            _abort(context, method, error)
+    return grpc.unary_stream_rpc_method_handler(handle, _deserializer(request_type), _serialize)
+
+
+def add_service(server: grpc.Server, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+    """Serve `handlers` (method name -> handler) as the service `service_name`."""
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_name, handlers),))
+    server.add_registered_method_handlers(service_name, handlers)
+
+
+def tenant_name(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == TENANT_METADATA:
+            return value
+    return DEFAULT_TENANT
+
+
+def tenant_of(context: grpc.ServicerContext, tenants: Tenants) -> Tenant:
+    """The tenant the call names in its `x-tenant` metadata (default: the default tenant)."""
+    try:
+        return tenants.get(tenant_name(context))
+    except BadTenantName as error:
+        raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
+    except UnknownTenant as error:
+        raise ServiceError(Code.NOT_FOUND, str(error)) from None

@@ -1,0 +1,89 @@
+"""The bf server: one grpcio server with the domain's services, SpecService,
+the event stream, the tenant service, gRPC health and reflection.
+
+It listens on TCP (`127.0.0.1:50051`, port 0 picks a free one) or a unix
+socket (`unix:/path/to.sock`), and keeps its tenants under the data folder.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from workbench.core.domain import Domain
+from workbench.service.event_stream import EventStream
+from workbench.service.inventory_service import add_domain_services
+from workbench.service.limits import MAX_MESSAGE_BYTES
+from workbench.service.spec_service import SpecService
+from workbench.service.tenant_service import TenantService
+from workbench.service.tenants import Tenants
+
+DEFAULT_LISTEN = "127.0.0.1:50051"
+DEFAULT_WORKERS = 32  # threads serving calls; each live event stream keeps one
+GRACE_SECONDS = 3.0
+
+
+class ListenError(OSError):
+    pass
+
+
+class Server:
+    def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
+                 workers: int = DEFAULT_WORKERS):
+        self.listen = listen
+        self.tenants = Tenants(domain, data_dir)
+        self._grpc = grpc.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
+        ])
+        self.health = health.HealthServicer()
+        self.services = [
+            *add_domain_services(self._grpc, domain, self.tenants),
+            SpecService(domain).add_to(self._grpc),
+            EventStream(self.tenants).add_to(self._grpc),
+            TenantService(self.tenants).add_to(self._grpc),
+        ]
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
+        reflection.enable_server_reflection(
+            [*self.services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            self._grpc)
+        self.address = ""
+
+    def start(self) -> str:
+        """Bind and start serving; returns the address bound (with the real port when 0 was asked)."""
+        try:
+            port = self._grpc.add_insecure_port(self.listen)
+        except RuntimeError as error:
+            self.tenants.close()
+            raise ListenError(f"cannot listen on {self.listen}: {error}") from None
+        if self.listen.startswith("unix:"):
+            self.address = self.listen
+        else:
+            self.address = f"{self.listen.rpartition(':')[0]}:{port}"
+        self._grpc.start()
+        for name in ("", *self.services):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        return self.address
+
+    def stop(self, grace: float = GRACE_SECONDS) -> None:
+        """Refuse new calls, let running ones finish for `grace` seconds, close the tenants."""
+        self.health.enter_graceful_shutdown()
+        self._grpc.stop(grace).wait()
+        self.tenants.close()
+
+    def serve_until_signalled(self) -> None:
+        """Block until SIGINT or SIGTERM, then stop cleanly."""
+        stopping = threading.Event()
+        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            stopping.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stop()
