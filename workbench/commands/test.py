@@ -15,6 +15,7 @@ from workbench.specs.sandbox import SpecSandbox
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_UNREACHABLE = 3
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -23,6 +24,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-k", dest="keyword", metavar="TEXT", help="only specs whose name or file contains TEXT")
     parser.add_argument("--bundle", type=Path, metavar="FILE", help="run the specs of a bundle file")
     parser.add_argument("--json", action="store_true", help="one JSON object per spec, for tools")
+    parser.add_argument("--target", metavar="ADDR",
+                        help="run each spec through the SpecService at ADDR (host:port or unix:/path), any implementation")
     parser.set_defaults(run=run)
 
 
@@ -38,7 +41,17 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf test: broken feature: {broken.error}", file=sys.stderr)
     specs = matching(loaded.specs, args.keyword)
     report = JsonReport() if args.json else TextReport()
-    target = SpecSandbox(domain)
+    if args.target:
+        from workbench.service.remote_target import RemoteError, RemoteTarget  # gRPC only when asked for
+
+        target = RemoteTarget(args.target, domain.messages)
+        try:
+            target.about()
+        except RemoteError as error:
+            print(f"bf test: cannot reach the SpecService: {error}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+    else:
+        target = SpecSandbox(domain)
     passed = failed = 0
     for verdict in run_specs(specs, target, domain.registry):
         report.verdict(verdict)
