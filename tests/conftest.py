@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,12 @@ def kata_bundle() -> Path:
     if not KATA_BUNDLE.exists():
         pytest.skip(f"the kata bundle is not beside this checkout ({KATA_BUNDLE}); CI and developers have it")
     return KATA_BUNDLE
+
+
+@pytest.fixture
+def project_copy(project, tmp_path):
+    """A temporary copy of the project (domain, specs, config) to edit freely."""
+    for name in ("domain", "specs"):
+        shutil.copytree(project.root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(project.root / "pyproject.toml", tmp_path)
+    return find_project(tmp_path)

@@ -7,7 +7,8 @@
   needed a handler or applier no feature provided (the change may be the fix);
 - a shared module changed (domain/totals.py, say): the specs that touched the
   features importing it, directly or through other modules;
-- the schema, the contracts, or a file no feature imports: every spec.
+- the schema, the contracts, or a file no feature imports: every spec; so
+  does any domain change before a spec has run, since nothing is known yet.
 
 It errs on the side of running more: a missed rerun costs trust. Choosing
 takes well under a millisecond, so it runs on every save.
@@ -114,6 +115,8 @@ class AffectedMap:
             return self.everything(f"the contracts changed: {name}")
         if path.suffix != ".py" or not path.is_relative_to(project.domain_dir):
             return self.everything(f"{name} changed and no map says what it affects")
+        if not self._records:
+            return self.everything(f"{name} changed and no spec has run yet to tell what it affects")
         module = self._module(path)
         self._scan(path)
         importers = self._importers(module)

@@ -214,9 +214,8 @@ class WatchEngine:
             for spec_id in selection.known_ids(self.specs) - finished:
                 self._finished(number, spec_id, selection.reason_for(spec_id), self._crashed(spec_id, crash))
                 failed += 1
-        latency = (time.time() - selection.since) * 1000
-        self.last_latency_ms = latency
-        self._emit(RunFinished(number, round(latency, 1), passed, failed))
+        self.last_latency_ms = round((time.time() - selection.since) * 1000, 1)
+        self._emit(RunFinished(number, self.last_latency_ms, passed, failed))
         return None
 
     def _loaded(self, number: int, message: dict) -> None:

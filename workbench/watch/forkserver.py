@@ -16,6 +16,7 @@ engine can kill it when a newer save cancels the run.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import signal
@@ -129,19 +130,24 @@ class ForkServer:
 # -- the fork server process ---------------------------------------------------------
 
 
-def _warm_up() -> None:
-    """Import what every worker needs, except the project's own modules."""
-    import grpc  # noqa: F401  (imported for the workers it forks)
-    import sqlite3  # noqa: F401
-    from google.protobuf import descriptor, descriptor_pool, runtime_version, symbol_database, text_format  # noqa: F401
-    from google.protobuf.internal import builder  # noqa: F401
+# What every worker needs, except the project's own modules (lupa only where installed).
+_WARM_MODULES = (
+    "grpc", "sqlite3", "json",
+    "google.protobuf.descriptor", "google.protobuf.descriptor_pool", "google.protobuf.runtime_version",
+    "google.protobuf.symbol_database", "google.protobuf.text_format", "google.protobuf.internal.builder",
+    "workbench.core.domain", "workbench.watch.worker",
+)
+_OPTIONAL_WARM_MODULES = ("lupa.lua54",)
 
-    import workbench.core.domain  # noqa: F401
-    import workbench.watch.worker  # noqa: F401
-    try:
-        import lupa.lua54  # noqa: F401
-    except ImportError:
-        pass  # Lua scripting is optional
+
+def _warm_up() -> None:
+    for name in _WARM_MODULES:
+        importlib.import_module(name)
+    for name in _OPTIONAL_WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def serve(channel: socket.socket, root: Path) -> None:

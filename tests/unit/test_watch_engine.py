@@ -1,0 +1,150 @@
+"""The watch engine end to end, in a temporary copy of the project: real
+watchfiles, a real fork server, real worker processes, real edits on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from workbench.watch.engine import WatchEngine
+from workbench.watch.events import RunCancelled, RunFinished, RunStarted, SpecFinished
+
+FEATURE = "domain/features/products/add.py"
+PRODUCTS_ADD = "domain.features.products.add"
+WORKING = "uids.append(uid)"
+BROKEN = "uids.append(sku)"  # the same size: a stale .pyc would hide this edit
+EVENT_TIMEOUT = 20  # seconds; a hang fails the test instead of blocking the suite
+
+
+class Run:
+    def __init__(self, started: RunStarted | None, verdicts: dict[str, SpecFinished], end):
+        self.started = started
+        self.verdicts = verdicts
+        self.end = end
+
+    def statuses(self) -> set[str]:
+        return {v.status for v in self.verdicts.values()}
+
+
+async def next_run(events) -> Run:
+    """Events up to the end of the next run (finished or cancelled)."""
+    started, verdicts = None, {}
+    while True:
+        event = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
+        if isinstance(event, RunStarted):
+            started, verdicts = event, {}
+        elif isinstance(event, SpecFinished):
+            verdicts[event.spec_id] = event
+        elif isinstance(event, (RunFinished, RunCancelled)):
+            return Run(started, verdicts, event)
+
+
+def edit(project, old: str, new: str) -> None:
+    path = project.root / FEATURE
+    path.write_text(path.read_text().replace(old, new, 1))
+
+
+async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(project_copy):
+    engine = WatchEngine(project_copy)
+    events = engine.events()
+    try:
+        first = await next_run(events)
+        assert first.statuses() == {"pass"} and len(first.verdicts) > 10
+        touching = {s for s, v in first.verdicts.items() if PRODUCTS_ADD in v.verdict["touched"]}
+        untouched = set(first.verdicts) - touching
+        assert touching and untouched
+
+        edit(project_copy, WORKING, BROKEN)
+        red = await next_run(events)
+        assert set(red.verdicts) == touching | {s for s in first.verdicts if s.startswith("specs/products/add.spec#")}
+        assert "fail" in red.statuses()
+        failing = next(v for v in red.verdicts.values() if v.status == "fail")
+        assert failing.reason == f"its run touched {PRODUCTS_ADD} ({FEATURE} changed)"
+        assert any(d["path"].startswith("Response") for d in failing.verdict["differences"])
+
+        edit(project_copy, BROKEN, WORKING)
+        green = await next_run(events)
+        assert set(green.verdicts) == set(red.verdicts)
+        assert green.statuses() == {"pass"}
+        assert green.end.latency_ms > 0 and engine.last_latency_ms == green.end.latency_ms
+    finally:
+        engine.stop()
+        await events.aclose()
+
+
+async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_goes_on(project_copy):
+    engine = WatchEngine(project_copy)
+    events = engine.events()
+    try:
+        await next_run(events)
+        edit(project_copy, "def add_products(", "def add_products(:")
+        broken = await next_run(events)
+        assert broken.statuses() == {"error"}
+        error = next(iter(broken.verdicts.values())).verdict["error"]
+        assert f"{FEATURE}:7: SyntaxError" in error.replace(str(project_copy.root) + "/", "")
+        assert list(engine.broken) == [FEATURE]
+
+        edit(project_copy, "def add_products(:", "def add_products(")
+        fixed = await next_run(events)
+        assert set(fixed.verdicts) >= set(broken.verdicts)  # the fix reruns every spec the break hurt
+        assert fixed.statuses() == {"pass"}
+        assert engine.broken == {}
+    finally:
+        engine.stop()
+        await events.aclose()
+
+
+async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_specs(project_copy):
+    engine = WatchEngine(project_copy)
+    events = engine.events()
+    try:
+        await next_run(events)
+        edit(project_copy, "    uids = []\n", "    uids = []\n    import time; time.sleep(60)\n")
+        started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
+        while not isinstance(started, RunStarted):
+            started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
+        edit(project_copy, "    import time; time.sleep(60)\n", "")  # saved while the worker sleeps
+        cancelled = await next_run(events)
+        assert isinstance(cancelled.end, RunCancelled) and cancelled.end.run == started.run
+        after = await next_run(events)
+        assert isinstance(after.end, RunFinished)
+        assert {s.spec_id for s in started.selection} <= set(after.verdicts)
+        assert after.statuses() == {"pass"}
+    finally:
+        engine.stop()
+        await events.aclose()
+
+
+async def test_run_all_and_rerun_failed(project_copy):
+    engine = WatchEngine(project_copy)
+    events = engine.events()
+    try:
+        everything = await next_run(events)
+        edit(project_copy, WORKING, BROKEN)
+        red = await next_run(events)
+        failed = {s for s, v in red.verdicts.items() if v.status != "pass"}
+
+        engine.rerun_failed()
+        again = await next_run(events)
+        assert set(again.verdicts) == failed
+        assert {v.reason for v in again.verdicts.values()} == {"failed last time"}
+
+        engine.run_all()
+        whole = await next_run(events)
+        assert set(whole.verdicts) == set(everything.verdicts)
+    finally:
+        engine.stop()
+        await events.aclose()
+
+
+def test_the_engine_runs_without_textual():
+    code = "import sys, workbench.watch.engine; sys.exit('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_the_fork_server_never_imports_the_project(project):
+    code = ("import sys; from workbench.watch import forkserver; forkserver._warm_up(); "
+            "sys.exit(any(m == 'domain' or m.startswith('domain.') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(project.root)).returncode == 0
