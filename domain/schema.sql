@@ -58,3 +58,23 @@ CREATE TABLE reservation_items (
 
 INSERT INTO locations(uid, name, parent) VALUES ('00000000-0000-0000-0000-000000000000', '', NULL);
 INSERT INTO ancestry(location, ancestor, depth) VALUES ('00000000-0000-0000-0000-000000000000', '00000000-0000-0000-0000-000000000000', 0);
+
+-- Tenant scripts (domain/scripting): the Lua source installed on each hook.
+-- A removed script keeps its row with no source, so versions keep counting.
+CREATE TABLE scripts (
+  hook    TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  source  TEXT
+) WITHOUT ROWID;
+
+-- Reports (domain/features/reports): a name, the locations listed, and whether
+-- everything below them is covered too. The figures come from subtree_totals.
+CREATE TABLE reports (
+  name        TEXT PRIMARY KEY,
+  descendants INTEGER NOT NULL);
+
+CREATE TABLE report_locations (
+  report   TEXT NOT NULL,
+  location TEXT NOT NULL,
+  PRIMARY KEY (report, location)
+) WITHOUT ROWID;

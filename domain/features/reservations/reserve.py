@@ -9,6 +9,7 @@ product add up. The caller's code must be unique; the reservation gets an id.
 from domain.contracts.inventory_pb2 import Reserved, ReserveReq, ReserveResp
 from domain.holds import hold
 from domain.lookups import require_location, require_positive
+from domain.scripting.hooks import reserve_location_by_script
 from domain.totals import available
 from workbench.core import ROOT, Code, Rejected, Transaction
 
@@ -29,6 +30,7 @@ def reserve(tx: Transaction, req: ReserveReq) -> ReserveResp:
         if product is None:
             raise Rejected(Code.NOT_FOUND, f"product not found: {item.sku}")
         wanted[product] = wanted.get(product, 0) + item.quantity
+    location = reserve_location_by_script(tx, req, location)
     for product, quantity in wanted.items():
         if available(tx.db, location, product) < quantity:
             raise Rejected(Code.FAILED_PRECONDITION, "not enough quantity")

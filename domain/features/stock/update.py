@@ -7,6 +7,7 @@ and stock reserved above the location cannot be taken away.
 
 from domain.contracts.inventory_pb2 import InventoryUpdated, UpdateInventoryReq, UpdateInventoryResp
 from domain.lookups import MAX_QUANTITY, on_hand_at, require_location, require_product
+from domain.scripting.hooks import check_update_by_script
 from domain.totals import add_along_ancestors, overcommitted
 from workbench.core import ROOT, Code, Rejected, Transaction
 
@@ -26,6 +27,7 @@ def update_inventory(tx: Transaction, req: UpdateInventoryReq) -> UpdateInventor
     # Every container reports its subtree's on-hand as an int64 too: the root's is the largest.
     if _tenant_on_hand(tx, req.product) + req.OnHandChange > MAX_QUANTITY:
         raise Rejected(Code.OUT_OF_RANGE, "on-hand would exceed the largest quantity")
+    check_update_by_script(tx, req, on_hand)
     tx.apply(InventoryUpdated(location=req.location, product=req.product, OnHandChange=req.OnHandChange, OnHand=on_hand))
     if req.OnHandChange < 0 and overcommitted(tx.db, req.location, req.product):
         raise Rejected(Code.FAILED_PRECONDITION, "not enough quantity: the stock is reserved")

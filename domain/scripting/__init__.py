@@ -1,0 +1,8 @@
+"""Tenant scripts: Lua (lupa) run in a sandbox on the domain's hooks.
+
+sandbox.lua  what a script can see (no os, io, load, require, debug, patterns)
+runtime.py   one runtime: compile once per source, run under budget and memory caps
+host_api.py  the read-only `inventory` table scripts query the state through
+tenants.py   one runtime per tenant, reused
+hooks.py     the hooks features call, and what a script's answer means there
+"""

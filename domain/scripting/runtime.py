@@ -1,0 +1,150 @@
+"""One tenant's Lua runtime: compiles scripts once, runs them under limits.
+
+A run is bounded three ways, so a runaway script fails only its own request,
+quickly: an instruction budget (a count hook set from here, never visible to
+the script), a memory cap over what the runtime used before the run, and a
+cap on calls into the host API (Python time the budget cannot see).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from lupa import lua54
+
+from domain.scripting.host_api import HostApi
+from workbench.core import Code, Transaction
+
+INSTRUCTION_BUDGET = 1_000_000  # about 5 ms of a tight loop on this machine
+MEMORY_PER_RUN = 16 * 1024 * 1024
+HOST_CALLS_PER_RUN = 1_000
+MAX_SOURCE_BYTES = 64 * 1024
+_CACHED_CHUNKS = 64
+# Lua errors that mean a limit was hit, even when a script caught and re-raised them.
+_EXHAUSTION_SIGNS = ("stack overflow", "not enough memory", "too large")
+_LUA_TYPE_OF = {bool: "boolean", int: "number", float: "number", str: "string"}
+
+_SANDBOX_LUA = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf-8")
+
+
+class ScriptFailure(Exception):
+    """A script run that failed: the status its request gets, and why."""
+
+    def __init__(self, code: Code, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _no_python_attributes(obj: Any, name: Any, *value: Any) -> Any:
+    raise AttributeError("scripts cannot reach Python objects")
+
+
+class ScriptRuntime:
+    def __init__(self) -> None:
+        self._lua = lua54.LuaRuntime(
+            max_memory=0,
+            register_eval=False,
+            register_builtins=False,
+            unpack_returned_tuples=True,
+            attribute_handlers=(_no_python_attributes, _no_python_attributes),
+        )
+        self._host = HostApi(self._lua.table_from, HOST_CALLS_PER_RUN)
+        setup = self._lua.globals().load(_SANDBOX_LUA, "=sandbox", "t")
+        controls = setup(self._lua.table_from(self._host.functions()))
+        self._compile = controls.compile
+        self._prepare = controls.prepare
+        self._on_count = controls.on_count
+        self._sethook = controls.sethook
+        self._exhausted_at = controls.exhausted_at
+        self._rawget = controls.rawget
+        # Keyed by the source itself, not the version: in spec mode one
+        # runtime sees many tenants' histories, and "version 1" of each differs.
+        self._chunks: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.RLock()  # one run at a time: the host API and the hook are per runtime
+
+    def compile_error(self, name: str, source: str) -> str | None:
+        """The Lua error (with its line) when `source` does not compile, else None."""
+        try:
+            with self._lock:
+                self._chunk(name, source)
+        except ScriptFailure as failure:
+            return failure.message
+        return None
+
+    def run(self, name: str, source: str, request: dict, tx: Transaction) -> dict[str, Any] | None:
+        """Run the script on `request`; its answer as a dict, None when it returned nothing.
+
+        Raises ScriptFailure when the script fails or goes over a limit.
+        """
+        with self._lock:
+            return self._run(name, source, request, tx)
+
+    def _run(self, name: str, source: str, request: dict, tx: Transaction) -> dict[str, Any] | None:
+        chunk = self._chunk(name, source)
+        lua = self._lua
+        arguments = lua.table_from(request, recursive=True)
+        self._prepare(chunk, arguments)
+        lua.set_max_memory(lua.get_memory_used() + MEMORY_PER_RUN)
+        self._host.begin(tx)
+        self._sethook(self._on_count, "", INSTRUCTION_BUDGET)
+        try:
+            answer, error = chunk(arguments), None
+        except Exception as raised:  # every way a script can fail becomes its request's status
+            answer, error = None, raised
+        finally:
+            self._sethook()
+            self._host.end()
+            lua.set_max_memory(0)
+        if error is not None:
+            raise self._failure(name, error) from None
+        return self._answer(name, answer)
+
+    def _chunk(self, name: str, source: str) -> Any:
+        key = (name, source)
+        chunk = self._chunks.get(key)
+        if chunk is None:
+            if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+                raise ScriptFailure(Code.INVALID_ARGUMENT, f"{name} script is over {MAX_SOURCE_BYTES // 1024} KiB")
+            chunk, error = self._compile(source, f"={name} script")
+            if not chunk:
+                raise ScriptFailure(Code.INVALID_ARGUMENT, f"{name} script does not compile: {error}")
+            self._chunks[key] = chunk
+            if len(self._chunks) > _CACHED_CHUNKS:
+                self._chunks.popitem(last=False)
+        else:
+            self._chunks.move_to_end(key)
+        return chunk
+
+    def _failure(self, name: str, error: Exception) -> ScriptFailure:
+        line = self._exhausted_at()
+        if line is not None:
+            return ScriptFailure(Code.RESOURCE_EXHAUSTED,
+                                 f"{name} script:{line}: ran past its budget of {INSTRUCTION_BUDGET:,} instructions")
+        self._lua.gccollect()  # whatever the failed run built is garbage now
+        if isinstance(error, lua54.LuaMemoryError):
+            return ScriptFailure(Code.RESOURCE_EXHAUSTED,
+                                 f"{name} script ran out of memory (limit {MEMORY_PER_RUN // 2**20} MiB per run)")
+        if self._host.exhausted:
+            return ScriptFailure(Code.RESOURCE_EXHAUSTED,
+                                 f"{name} script made more than {HOST_CALLS_PER_RUN:,} inventory calls")
+        if isinstance(error, lua54.LuaError):
+            first_line = str(error).split("\n", 1)[0] or "raised an error that is not a string"
+            if not first_line.startswith(f"{name} script"):
+                first_line = f"{name} script: {first_line}"  # a tail call leaves no line to point at
+            exhausted = any(sign in first_line for sign in _EXHAUSTION_SIGNS)
+            return ScriptFailure(Code.RESOURCE_EXHAUSTED if exhausted else Code.FAILED_PRECONDITION, first_line)
+        return ScriptFailure(Code.FAILED_PRECONDITION, f"{name} script failed: {type(error).__name__}: {error}")
+
+    def _answer(self, name: str, answer: Any) -> dict[str, Any] | None:
+        """The script's table as a dict, read raw: no metamethod runs outside the budget."""
+        if answer is None:
+            return None
+        kind = lua54.lua_type(answer) or _LUA_TYPE_OF.get(type(answer), type(answer).__name__)
+        if kind != "table":
+            raise ScriptFailure(Code.FAILED_PRECONDITION,
+                                f"{name} script returned a {kind}: return nothing to go on, or a table such as {{reject = \"why\"}}")
+        return {key: self._rawget(answer, key) for key in answer.keys()}
