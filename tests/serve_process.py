@@ -1,0 +1,75 @@
+"""`bf serve` as a real subprocess on a unix socket, for tests: start, call, kill, restart."""
+
+from __future__ import annotations
+
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import grpc
+
+from tests.conftest import ROOT
+
+START_SECONDS = 30
+
+
+class ServeProcess:
+    def __init__(self, data: Path):
+        self.data = Path(data)
+        # A unix socket path must stay under ~100 bytes: pytest's tmp_path can be longer.
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+        self.address = f"unix:{self._socket_dir / 'bf.sock'}"
+        self.process: subprocess.Popen | None = None
+        self.banner = ""
+
+    def start(self) -> "ServeProcess":
+        # stderr goes to a file: a pipe nobody reads could fill and stall the server.
+        with open(self.stderr_path, "a") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workbench.cli", "serve", "--listen", self.address, "--data", str(self.data)],
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        ready, _, _ = select.select([self.process.stdout], [], [], START_SECONDS)
+        self.banner = self.process.stdout.readline() if ready else ""
+        if "listening on" not in self.banner:
+            self.process.kill()
+            raise RuntimeError(f"bf serve did not start: {self.banner}{self.stderr()}")
+        return self
+
+    @property
+    def stderr_path(self) -> Path:
+        return self._socket_dir / "stderr.txt"
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text() if self.stderr_path.exists() else ""
+
+    def channel(self) -> grpc.Channel:
+        return grpc.insecure_channel(self.address)
+
+    def kill9(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self._close_pipes()
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM and wait: the exit code and what it printed after the banner."""
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=20)
+        return self.process.returncode, out
+
+    def close(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.kill9()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    def _close_pipes(self) -> None:
+        self.process.stdout.close()
+
+    def __enter__(self) -> "ServeProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
