@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.commands import fmt, perf, protos, serve, test, watch
+from workbench.commands import explore, fmt, perf, protos, serve, test, ui, watch
 from workbench.config import ConfigError, find_project
 
-COMMANDS = [test, protos, fmt, perf, watch, serve]
+COMMANDS = [test, protos, fmt, perf, watch, serve, explore, ui]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,9 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return 0
+    if not hasattr(args, "run"):  # `bf` alone opens the workbench app
+        args.run = ui.run
     try:
         project = find_project(args.project)
     except ConfigError as error:

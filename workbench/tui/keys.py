@@ -1,0 +1,77 @@
+"""Every key of the workbench, as data: id, key, action, footer label, help.
+
+The ids are what a keymap file remaps (see README "Keys"); the help screen,
+the footer and the command palette are all built from these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    key: str
+    action: str
+    label: str  # short, for the footer and the palette
+    help: str  # a sentence, for F1 and the palette
+    show: bool = True  # in the footer
+    priority: bool = False  # works even when a text input has focus
+
+    def binding(self) -> Binding:
+        return Binding(self.key, self.action, self.label, show=self.show, id=self.id, priority=self.priority)
+
+
+def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    return [key.binding() for key in keys]
+
+
+APP_KEYS = (
+    Key("app.help", "f1", "help", "Help", "List every key of this screen and of the app.", priority=True),
+    Key("app.palette", "ctrl+p", "command_palette", "Palette", "Every action, searchable.", priority=True),
+    Key("app.quit", "ctrl+q", "quit", "Quit", "Quit the workbench.", show=False, priority=True),
+)
+
+MAIN_KEYS = (
+    Key("main.quit", "q", "app.quit", "Quit", "Quit the workbench."),
+    Key("main.filter", "slash", "filter", "Filter", "Filter specs by name, message type or field value."),
+    Key("main.clear_filter", "escape", "clear_filter", "Clear", "Clear the filter and show every spec.", show=False),
+    Key("main.run_all", "a", "run_all", "Run all", "Run every spec."),
+    Key("main.rerun_failed", "f", "rerun_failed", "Rerun failed", "Run again the specs that failed or crashed."),
+    Key("main.next_failure", "n", "next_failure", "Next failure", "Select the next spec that is not passing."),
+    Key("main.copy", "y", "copy", "Copy", "Copy the selected failure as text (the spec's text when it passes)."),
+    Key("main.edit", "e", "edit_spec", "Edit", "Open the selected spec file at the spec in $EDITOR."),
+    Key("main.edit_feature", "E", "edit_feature", "Edit feature",
+        "Open the feature that serves the selected spec's request in $EDITOR.", show=False),
+    Key("main.explore", "x", "explore", "Explore", "Run the selected spec, keep its state and open it in Datasette."),
+    Key("main.catalogue", "c", "catalogue", "Catalogue", "Every request, response and event type, and its specs."),
+    Key("main.perf", "p", "perf", "Perf", "Run the perf benchmark and watch specs/s and events/s."),
+)
+
+CATALOGUE_KEYS = (
+    Key("catalogue.back", "escape", "app.pop_screen", "Back", "Back to the specs."),
+    Key("catalogue.filter", "slash", "filter", "Filter", "Filter message types by name or field."),
+    Key("catalogue.open_spec", "enter", "open_spec", "Show spec", "Show the chosen spec in the spec browser."),
+)
+
+EXPLORE_KEYS = (
+    Key("explore.back", "escape", "app.pop_screen", "Back", "Stop Datasette and go back to the specs.", priority=True),
+    Key("explore.browser", "ctrl+o", "open_browser", "Browser", "Open the Datasette URL in a web browser.", priority=True),
+    Key("explore.copy_sql", "ctrl+y", "copy_sql", "Copy SQL", "Copy the query in the input.", priority=True),
+    Key("explore.history_back", "up", "history(-1)", "Older", "Put the previous query of the history in the input."),
+    Key("explore.history_forward", "down", "history(1)", "Newer", "Put the next query of the history in the input."),
+)
+
+PERF_KEYS = (
+    Key("perf.back", "escape", "app.pop_screen", "Back", "Back to the specs (the benchmark keeps running)."),
+    Key("perf.run", "r", "run_perf", "Run again", "Run the perf benchmark again."),
+)
+
+HELP_KEYS = (
+    Key("help.close", "escape", "app.pop_screen", "Close", "Close the help."),
+)
+
+ALL_KEYS = APP_KEYS + MAIN_KEYS + CATALOGUE_KEYS + EXPLORE_KEYS + PERF_KEYS + HELP_KEYS

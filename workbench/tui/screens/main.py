@@ -1,0 +1,205 @@
+"""The main screen: the spec tree on the left; the selected spec, its
+documentation and its diff on the right; the watch engine feeding verdicts."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from workbench.core.ids import show_uids
+from workbench.specs.compare import Difference
+from workbench.specs.formatter import format_spec
+from workbench.specs.report import failure_text
+from workbench.specs.runner import Verdict
+from workbench.tui.keys import MAIN_KEYS, bindings
+from workbench.tui.screens.catalogue import CatalogueScreen
+from workbench.tui.screens.explore import ExploreScreen
+from workbench.tui.spec_index import SpecEntry
+from workbench.tui.widgets.diff_view import DiffView
+from workbench.tui.widgets.run_status import RunStatus
+from workbench.tui.widgets.spec_tree import NodeData, SpecTree
+from workbench.tui.widgets.spec_view import SpecView
+from workbench.watch import events as ev
+
+
+class MainScreen(Screen):
+    BINDINGS = bindings(MAIN_KEYS)
+    KEYS = MAIN_KEYS
+
+    def __init__(self):
+        super().__init__()
+        self.chosen: NodeData | None = None
+
+    @property
+    def index(self):
+        return self.app.index
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield RunStatus(id="run-status")
+        with Horizontal():
+            with Vertical(id="browser"):
+                yield Input(placeholder="filter: name, message type, field value", id="filter")
+                yield SpecTree(self.index, id="spec-tree")
+            with VerticalScroll(id="detail"):
+                yield SpecView(id="spec-view")
+                yield DiffView(id="diff-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(DiffView).display = False
+        tree = self.query_one(SpecTree)
+        tree.rebuild(self.index.entries())
+        tree.focus()
+        self.follow_engine()
+
+    # -- the engine's events ----------------------------------------------------
+
+    @work(exclusive=True, group="engine")
+    async def follow_engine(self) -> None:
+        async for event in self.app.engine.events():
+            self.on_engine_event(event)
+
+    def on_engine_event(self, event: ev.Event) -> None:
+        status = self.query_one(RunStatus)
+        tree = self.query_one(SpecTree)
+        if isinstance(event, ev.WatchStarted):
+            status.watching = ", ".join(event.paths)
+        elif isinstance(event, ev.RunStarted):
+            status.running = f"run {event.run}: {len(event.selection) or 'every'} spec(s)"
+        elif isinstance(event, ev.SpecsLoaded):
+            self.index.reload_file(self.app.project.root / event.file)
+            tree.rebuild(self._filtered())
+        elif isinstance(event, ev.SpecFinished):
+            self.index.verdicts[event.spec_id] = event.verdict
+            self.index.reasons[event.spec_id] = event.reason
+            tree.refresh_spec(event.spec_id)
+            if self.chosen and self.chosen.key == event.spec_id:
+                self.show_chosen()
+        elif isinstance(event, ev.RunFinished):
+            status.running = ""
+            status.last_run = f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms"
+            broken = self.app.engine.broken
+            status.broken = f"broken: {', '.join(broken)}" if broken else ""
+        elif isinstance(event, ev.RunCancelled):
+            status.running = f"run {event.run} cancelled by a newer change"
+
+    # -- the tree and the detail pane -------------------------------------------
+
+    def _filtered(self) -> list[SpecEntry]:
+        return self.index.matching(self.query_one("#filter", Input).value)
+
+    def on_spec_tree_chosen(self, message: SpecTree.Chosen) -> None:
+        self.chosen = message.data
+        self.show_chosen()
+
+    def show_chosen(self) -> None:
+        view, diff = self.query_one(SpecView), self.query_one(DiffView)
+        data = self.chosen
+        if data is None:
+            return
+        if data.kind == "spec":
+            entry = self.index.entry(data.key)
+            if entry is None:
+                return
+            view.show_spec(entry, self.index.files.get(entry.file))
+            diff.show_verdict(entry.spec, self.index.verdicts.get(data.key), self.index.reasons.get(data.key))
+        elif data.kind == "file":
+            view.show_file(self.index.files[data.key])
+            diff.display = False
+        else:
+            counts = self.index.counts([e for e in self.index.entries() if self.index.files[e.file].area == data.key])
+            view.show_text(f"{data.key}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+            diff.display = False
+
+    def show_spec(self, spec_id: str) -> None:
+        """Select this spec, clearing a filter that hides it."""
+        tree = self.query_one(SpecTree)
+        if not tree.select_spec(spec_id):
+            self.action_clear_filter()
+            tree.select_spec(spec_id)
+        tree.focus()
+
+    def selected_entry(self) -> SpecEntry | None:
+        if self.chosen is None or self.chosen.kind != "spec":
+            self.notify("Choose a spec first.", severity="warning")
+            return None
+        return self.index.entry(self.chosen.key)
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value = ""
+        field.display = False
+        self.query_one(SpecTree).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.query_one(SpecTree).rebuild(self._filtered())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(SpecTree).focus()
+
+    def action_run_all(self) -> None:
+        self.app.engine.run_all()
+
+    def action_rerun_failed(self) -> None:
+        self.app.engine.rerun_failed()
+
+    def action_next_failure(self) -> None:
+        tree = self.query_one(SpecTree)
+        shown = tree.spec_ids()
+        start = shown.index(self.chosen.key) + 1 if self.chosen and self.chosen.key in shown else 0
+        for spec_id in shown[start:] + shown[:start]:
+            if self.index.status(spec_id) in ("fail", "error"):
+                tree.select_spec(spec_id)
+                return
+        self.notify("No failing spec.")
+
+    def action_copy(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        verdict = self.index.verdicts.get(entry.spec_id)
+        if verdict is None or verdict["status"] == "pass":
+            self.app.copy_to_clipboard(show_uids(format_spec(entry.spec)))
+            self.notify("Copied the spec.")
+            return
+        differences = [Difference(d["path"], d["expected"], d["actual"]) for d in verdict["differences"]]
+        text = failure_text(Verdict(entry.spec, verdict["status"], differences, error=verdict.get("error")))
+        self.app.copy_to_clipboard(text)
+        self.notify("Copied the failure.")
+
+    def action_edit_spec(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.app.open_in_editor(entry.spec.path, entry.spec.line)
+
+    def action_edit_feature(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        feature = self.app.domain.registry.feature_of.get(type(entry.spec.when))
+        if feature is None:
+            self.notify(f"No feature serves {type(entry.spec.when).__name__}.", severity="warning")
+            return
+        self.app.open_in_editor(feature.path, 1)
+
+    def action_explore(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.app.push_screen(ExploreScreen(entry))
+
+    def action_catalogue(self) -> None:
+        self.app.push_screen(CatalogueScreen())

@@ -1,0 +1,82 @@
+"""A failing spec's diff: expected and actual side by side, status, response,
+then event by event; fields that differ highlighted, missing and extra events
+marked; a crash shows its traceback."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from workbench.specs.compare import Difference
+from workbench.tui.diff_rows import CHANGED, EXTRA, MISSING, SAME, DiffRow, diff_rows
+
+_ROW_STYLES = {SAME: "", CHANGED: "bold", MISSING: "bold red", EXTRA: "bold yellow"}
+_STATE_WORDS = {SAME: "", CHANGED: "differs", MISSING: "missing", EXTRA: "extra"}
+
+
+def message_text(text: str, fields: set[str], style: str) -> Text:
+    """The message line with each differing top-level field highlighted."""
+    result = Text(text)
+    for name in fields:
+        start = text.find(f" {name}:")
+        if start < 0:
+            continue
+        end = _field_end(text, start + 1)
+        result.stylize(style, start + 1, end)
+    return result
+
+
+def _field_end(text: str, start: int) -> int:
+    """Where the `name:value` beginning at `start` ends (quotes and braces respected)."""
+    depth, quoted, index = 0, False, start
+    while index < len(text):
+        char = text[index]
+        if char == '"' and text[index - 1] != "\\":
+            quoted = not quoted
+        elif not quoted and char == "{":
+            depth += 1
+        elif not quoted and char == "}":
+            depth -= 1
+        elif not quoted and depth == 0 and char == " ":
+            return index
+        index += 1
+    return index
+
+
+class DiffView(Static):
+    def show_verdict(self, spec, verdict: dict | None, reason: str | None = None) -> None:
+        if verdict is None or verdict["status"] == "pass":
+            self.display = False
+            return
+        self.display = True
+        parts = []
+        if reason:
+            parts.append(Text(f"run because: {reason}", style="italic"))
+        if verdict["status"] == "error":
+            parts.append(Text("crashed:", style="bold magenta"))
+            parts.append(Text(verdict.get("error") or "", style="magenta"))
+        else:
+            differences = [Difference(d["path"], d["expected"], d["actual"]) for d in verdict["differences"]]
+            parts.append(self._table(diff_rows(spec, differences)))
+            parts.append(Text("\n".join(f"  {d}" for d in differences), style="bright_black"))
+        self.update(Group(*parts))
+
+    @staticmethod
+    def _table(rows: list[DiffRow]) -> Table:
+        table = Table(expand=True, show_lines=False, box=None, padding=(0, 1))
+        table.add_column("", no_wrap=True, style="bold")
+        table.add_column("expected", ratio=1, overflow="fold")
+        table.add_column("actual", ratio=1, overflow="fold")
+        table.add_column("", no_wrap=True)
+        for row in rows:
+            row_style = _ROW_STYLES[row.state]
+            expected = message_text(row.expected, row.fields, "bold reverse green")
+            actual = message_text(row.actual, row.fields, "bold reverse red")
+            if row.state == CHANGED and not row.fields:
+                expected.stylize("green")
+                actual.stylize("red")
+            table.add_row(row.label, expected, actual, Text(_STATE_WORDS[row.state], style=row_style or "dim"),
+                          style=row_style)
+        return table
