@@ -25,6 +25,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.tenancy.sealing import Sealer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -54,8 +58,11 @@ class EventLogClosed(RuntimeError):
 
 
 class EventLog:
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, sealer: "Sealer | None" = None):
         self.path = Path(path)
+        # Encryption at rest (workbench/tenancy/sealing.py): each event's data is
+        # sealed with its position and type; None stores the data as given.
+        self._sealer = sealer
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # fsync every commit: durable before we acknowledge
@@ -93,10 +100,11 @@ class EventLog:
             db.execute("BEGIN IMMEDIATE")
             try:
                 logged = []
-                for type_name, data in events:
-                    cursor = db.execute("INSERT INTO events(version, type, data, recorded) VALUES (?, ?, ?, ?)",
-                                        (version, type_name, data, now))
-                    logged.append(LoggedEvent(cursor.lastrowid, version, type_name, data, now))
+                for position, (type_name, data) in enumerate(events, self._last_position + 1):
+                    stored = self._sealer.seal(position, data, type_name) if self._sealer else data
+                    db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
+                               (position, version, type_name, stored, now))
+                    logged.append(LoggedEvent(position, version, type_name, data, now))
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
@@ -114,6 +122,8 @@ class EventLog:
             rows = self._db.execute(
                 "SELECT position, version, type, data, recorded FROM events WHERE position > ? ORDER BY position LIMIT ?",
                 (after, limit)).fetchall()
+        if self._sealer:
+            return [LoggedEvent(p, v, t, self._sealer.open(p, d, t), r) for p, v, t, d, r in rows]
         return [LoggedEvent(p, v, t, bytes(d), r) for p, v, t, d, r in rows]
 
     def wait_beyond(self, position: int, timeout: float | None = None) -> bool:

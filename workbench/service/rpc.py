@@ -108,8 +108,10 @@ def tenant_name(context: grpc.ServicerContext) -> str:
 def tenant_of(context: grpc.ServicerContext, tenants: Tenants) -> Tenant:
     """The tenant the call names in its `x-tenant` metadata (default: the default tenant)."""
     try:
-        return tenants.get(tenant_name(context))
+        tenant, release = tenants.hold(tenant_name(context))
     except BadTenantName as error:
         raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
     except UnknownTenant as error:
         raise ServiceError(Code.NOT_FOUND, str(error)) from None
+    context.add_callback(release)  # open at least until the call ends
+    return tenant

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from workbench.core.domain import Domain
 from workbench.core.execute import Outcome, execute
@@ -32,6 +32,9 @@ from workbench.core.state_db import open_state
 from workbench.core.transaction import apply_event
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog, LoggedEvent
+
+if TYPE_CHECKING:
+    from workbench.tenancy.tenant_cipher import TenantCipher
 
 LOG_FILE = "log.db"
 STATE_FILE = "state.db"
@@ -50,15 +53,20 @@ Progress = Callable[[int, int], None]  # (events applied so far, events to apply
 
 
 class Tenant:
-    def __init__(self, name: str, domain: Domain, folder: Path, progress: Progress | None = None):
+    def __init__(self, name: str, domain: Domain, folder: Path, progress: Progress | None = None,
+                 cipher: "TenantCipher | None" = None):
         self.name = name
+        # Encryption at rest (workbench/tenancy/tenant_cipher.py): seals the log's
+        # events and opens the state with SQLCipher; None keeps both in the clear.
+        self.cipher = cipher
+        self._open_db = cipher.open_state if cipher else open_state
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.registry = domain.registry
         self._schema_sql = domain.schema_sql
         self.codec = EventCodec(domain.registry)
         self.lock = threading.RLock()  # one request at a time; held by readers of the state too
-        self.log = EventLog(self.folder / LOG_FILE)
+        self.log = EventLog(self.folder / LOG_FILE, cipher.sealer if cipher else None)
         self.db = self._open_state()
         self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
         if self.position > self.log.last_position:
@@ -149,11 +157,11 @@ class Tenant:
             fresh = self.folder / (STATE_FILE + ".new")
             for leftover in _sqlite_files(fresh):
                 leftover.unlink(missing_ok=True)
-            db = open_state(self._schema_sql, fresh)
+            db = self._open_db(self._schema_sql, fresh)
             db.executescript(_PROJECTION)
             db.close()  # checkpoints and removes its WAL
             os.replace(fresh, self.state_path)
-        db = open_state(self._schema_sql, self.state_path)
+        db = self._open_db(self._schema_sql, self.state_path)
         db.executescript(_PROJECTION)
         return db
 

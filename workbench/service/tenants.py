@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from typing import Callable
 
 from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE, Tenant
@@ -57,6 +58,11 @@ class Tenants:
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
             return self._open_tenant(name)
 
+    def hold(self, name: str = DEFAULT_TENANT) -> tuple[Tenant, Callable[[], None]]:
+        """The open tenant `name`, kept open until the returned release is called
+        (a pool that closes idle tenants, workbench/tenancy/pool.py, honours it)."""
+        return self.get(name), _no_release
+
     def create(self, name: str) -> bool:
         """Create tenant `name`; False when it already existed."""
         check_tenant_name(name)
@@ -85,3 +91,7 @@ class Tenants:
         tenant = Tenant(name, self.domain, self.folder / name)
         self._open[name] = tenant
         return tenant
+
+
+def _no_release() -> None:
+    pass

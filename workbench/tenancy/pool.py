@@ -1,0 +1,102 @@
+"""Many tenants on one node: each with its own key, at most `max_open` open.
+
+Opening a tenant unwraps its key and opens its sealed log and SQLCipher state
+(page cache bounded by `cache_kib`). Past `max_open`, the least recently used
+tenant that no call holds is closed; its next request reopens it. So memory
+stays near max_open x (cache_kib + a tenant's fixed cost) however many tenants
+the node has, and a failure opening one tenant is that tenant's error alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+from workbench.core.domain import Domain
+from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant
+from workbench.tenancy.keyring import Keyring, TenantShredded
+from workbench.tenancy.tenant_cipher import TenantCipher
+
+DEFAULT_CACHE_KIB = 256
+
+
+class TenantPool(Tenants):
+    def __init__(self, domain: Domain, data_dir: Path | str, keyring: Keyring | None = None,
+                 max_open: int | None = None, cache_kib: int = DEFAULT_CACHE_KIB):
+        self.keyring = keyring
+        self.max_open = max_open
+        self.cache_kib = cache_kib
+        self._holds: Counter[str] = Counter()
+        self.opened = self.closed_idle = 0  # counters for benchmarks and tests
+        super().__init__(domain, data_dir)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.keyring is not None
+
+    def get(self, name: str = DEFAULT_TENANT) -> Tenant:
+        return self._get(name, hold=False)
+
+    def hold(self, name: str = DEFAULT_TENANT) -> tuple[Tenant, Callable[[], None]]:
+        return self._get(name, hold=True), lambda: self._release(name)
+
+    def open_names(self) -> list[str]:
+        """The open tenants, least recently used first."""
+        with self._lock:
+            return list(self._open)
+
+    def shred(self, name: str) -> None:
+        """Close the tenant and delete its key: whatever it left on disk stays unreadable."""
+        if self.keyring is None:
+            raise RuntimeError("tenants are not encrypted: there is no key to shred")
+        with self._lock:
+            tenant = self._open.pop(name, None)
+        if tenant is not None:
+            tenant.close()
+        self.keyring.shred(name)
+
+    def _get(self, name: str, hold: bool) -> Tenant:
+        tenant = super().get(name)
+        with self._lock:
+            if self._open.get(name) is tenant:
+                self._open[name] = self._open.pop(name)  # most recently used last
+            if hold:
+                self._holds[name] += 1
+        return tenant
+
+    def _release(self, name: str) -> None:
+        with self._lock:
+            self._holds[name] -= 1
+            if self._holds[name] <= 0:
+                del self._holds[name]
+
+    def _open_tenant(self, name: str) -> Tenant:  # called with self._lock held
+        if self._closed:
+            raise RuntimeError("the tenants are closed")
+        folder = self.folder / name
+        tenant = Tenant(name, self.domain, folder, cipher=self._cipher(name, folder))
+        self._open[name] = tenant
+        self.opened += 1
+        self._close_idle(keep=name)
+        return tenant
+
+    def _cipher(self, name: str, folder: Path) -> TenantCipher | None:
+        if self.keyring is None:
+            return None
+        exists = (folder / LOG_FILE).exists()
+        try:
+            keys = self.keyring.keys(name) if exists else self.keyring.create(name)
+        except TenantShredded as error:
+            raise UnknownTenant(str(error)) from None
+        return TenantCipher.for_log(keys, folder / LOG_FILE, self.cache_kib)
+
+    def _close_idle(self, keep: str) -> None:
+        if self.max_open is None:
+            return
+        idle = [n for n in self._open if n != keep and not self._holds[n]]
+        for name in idle[: max(0, len(self._open) - self.max_open)]:
+            self._open.pop(name).close()
+            self.closed_idle += 1
