@@ -20,11 +20,15 @@ class SpecLexer(RegexLexer):
             (r"^(ERROR:)", Keyword, "error"),
             (r"^(\s+)([A-Z]\w*)", bygroups(Whitespace, Name.Class), "body"),
             (r"^\S.*?$", Generic.Heading),
-            (r"\s+", Whitespace),
+            # A newline alone: `\s+` would eat the next line's indent, and the
+            # indented message rule above would never see a line start.
+            (r"\n", Whitespace),
+            (r"[ \t]+", Whitespace),
         ],
         "error": [
             (r"^(\s+)([A-Z]\w*)(:?)(.*?)$", bygroups(Whitespace, Name.Exception, Punctuation, String.Doc), "#pop"),
-            (r"\s+", Whitespace),
+            (r"\n", Whitespace),
+            (r"[ \t]+", Whitespace),
         ],
         "body": [
             (r"$", Text, "#pop"),

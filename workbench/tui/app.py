@@ -39,7 +39,7 @@ class WorkbenchApp(App):
         self.theme_names: list[str] = []
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.project.root)
+        self.sub_title = self.project.root.name
         self._load_themes()
         self._load_keymap()
         self.theme_changed_signal.subscribe(self, self._remember_theme)

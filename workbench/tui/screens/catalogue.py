@@ -66,6 +66,8 @@ class CatalogueScreen(Screen):
             entry = index.entry(spec_id)
             specs.add_option(Option(Text.assemble(mark(index.status(spec_id)), f" {entry.spec.name}  ",
                                                   (spec_id, "bright_black")), id=spec_id))
+        if specs.option_count:
+            specs.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "catalogue-specs":

@@ -52,7 +52,7 @@ class SpecTree(Tree[NodeData]):
                     self._by_key[entry.spec_id] = file_node.add_leaf("", NodeData("spec", entry.spec_id))
         self.refresh_labels()
         if keep in self._by_key:
-            self.move_cursor(self._by_key[keep])
+            self.call_after_refresh(self._go_to, self._by_key[keep])
 
     def refresh_labels(self) -> None:
         for node in self._by_key.values():
@@ -70,9 +70,12 @@ class SpecTree(Tree[NodeData]):
         if node is None:
             return False
         node.parent.expand()
-        self.move_cursor(node)
-        self.scroll_to_node(node)
+        self.call_after_refresh(self._go_to, node)  # the tree lays out the expanded file first
         return True
+
+    def _go_to(self, node: TreeNode[NodeData]) -> None:
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
 
     def spec_ids(self) -> list[str]:
         """The specs shown, in tree order."""

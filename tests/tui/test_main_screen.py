@@ -1,0 +1,227 @@
+"""The main screen with Pilot: tree, marks, counts, filter, spec view, diff, and every key."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+from textual.widgets import Input, Markdown, Static
+
+from tests.tui.conftest import SIZE
+from tests.tui.pilot_helpers import rendered, settle, tree_labels
+from workbench.tui.screens.catalogue import CatalogueScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.widgets.diff_view import DiffView
+from workbench.tui.widgets.run_status import RunStatus
+from workbench.tui.widgets.spec_tree import SpecTree
+
+WRONG_SKU = "specs/products/add.spec#2"
+MISSING_EVENT = "specs/products/add.spec#3"
+STATUS_DIFFERS = "specs/locations/add.spec#2"
+FIRST_PRODUCT = "specs/products/add.spec#1"
+
+
+async def choose(pilot, spec_id: str) -> None:
+    assert pilot.app.screen.query_one(SpecTree).select_spec(spec_id)
+    await settle(pilot)
+
+
+async def test_the_tree_shows_areas_files_and_counts_with_marks(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        labels = tree_labels(app)
+        assert labels[0] == "locations 1✔ 1✘"
+        assert "products 2✔ 2✘" in labels
+        assert "add.spec 2✔ 2✘" in labels
+        status = rendered(app.screen.query_one(RunStatus))
+        assert "run 1: 3 passed, 3 failed in 12 ms" in status
+
+
+async def test_a_spec_shows_highlighted_with_its_docs_and_ids_as_uids(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, FIRST_PRODUCT)
+        source = app.screen.query_one("#spec-source", Static).render()
+        assert 'AddProductsResp uids:"UID(1)"' in source.plain
+        assert "00000000-0000" not in source.plain
+        assert any("cyan" in str(span.style) for span in source.spans), "message names are coloured by the lexer"
+        doc = app.screen.query_one("#feature-doc", Markdown)
+        assert doc.display and "registers **SKUs**" in doc.source
+        assert not app.screen.query_one(DiffView).display
+
+
+async def test_a_failing_spec_shows_its_diff_side_by_side(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, WRONG_SKU)
+        diff = app.screen.query_one(DiffView)
+        assert diff.display
+        plain = _plain(app, diff)
+        assert 'sku:"sprite"' in plain and 'sku:"fanta"' in plain
+        assert "Events[1].sku: expected \"sprite\", got \"fanta\"" in plain
+        await choose(pilot, MISSING_EVENT)
+        assert "missing" in _plain(app, diff)
+        await choose(pilot, STATUS_DIFFERS)
+        plain = _plain(app, diff)
+        assert "Status" in plain and "NotFound" in plain
+
+
+def _plain(app, widget) -> str:
+    """The widget as the terminal shows it (Rich renderables laid out at its width)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def test_slash_filters_by_name_message_type_and_field_value(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        field = app.screen.query_one("#filter", Input)
+        assert field.display and field.has_focus
+        await pilot.press(*"fanta")
+        await settle(pilot)
+        tree = app.screen.query_one(SpecTree)
+        assert tree.spec_ids() == [WRONG_SKU, MISSING_EVENT]
+        field.value = "locationadded"
+        await settle(pilot)
+        assert tree.spec_ids() == ["specs/locations/add.spec#1"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not field.display and len(tree.spec_ids()) == 6
+
+
+async def test_n_goes_to_the_next_failure(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, FIRST_PRODUCT)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.chosen.key == WRONG_SKU
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.chosen.key == MISSING_EVENT
+
+
+async def test_run_all_and_rerun_failed_ask_the_engine(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.press("f")
+        await settle(pilot)
+        assert app.engine.asked == ["run_all", "rerun_failed"]
+        assert "run 3: 0 passed, 3 failed" in rendered(app.screen.query_one(RunStatus))
+
+
+async def test_y_copies_the_failure_as_text(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, WRONG_SKU)
+        await pilot.press("y")
+        assert 'Events[1].sku: expected "sprite", got "fanta"' in app.clipboard
+        assert app.clipboard.startswith("wrong sku in the second event")
+        await choose(pilot, FIRST_PRODUCT)
+        await pilot.press("y")
+        assert app.clipboard.startswith("add one product") and "differences" not in app.clipboard
+
+
+async def test_e_opens_the_spec_and_shift_e_its_feature_in_the_editor(make_app, tmp_path, monkeypatch):
+    record = tmp_path / "editor-args"
+    editor = tmp_path / "editor"
+    editor.write_text(f"#!{sys.executable}\nimport sys\nopen({str(record)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n")
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(editor))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, WRONG_SKU)
+        await pilot.press("e")
+        await pilot.press("E")
+        await settle(pilot)
+    spec_call, feature_call = record.read_text().splitlines()
+    assert spec_call.endswith("+17 " + str(app.project.root / "specs/products/add.spec"))
+    assert feature_call.startswith("+1 ") and feature_call.endswith("domain/features/products/add.py")
+
+
+async def test_c_opens_the_catalogue_and_enter_shows_a_spec(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CatalogueScreen)
+        assert screen.current.name == "AddLocationsReq"
+        assert "served by domain.features.locations.add" in rendered(screen.query_one("#catalogue-fields"))
+        await pilot.press("slash", *"productadded")
+        await settle(pilot)
+        assert screen.current.name == "ProductAdded" and screen.current.kind == "event"
+        assert screen.current.spec_ids == [FIRST_PRODUCT, WRONG_SKU, MISSING_EVENT, "specs/products/add.spec#4"]
+        screen.query_one("#catalogue-specs").focus()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen is app.main_screen and app.screen.chosen.key == WRONG_SKU
+
+
+async def test_f1_lists_every_key_of_the_screen_and_the_app(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        from textual.widgets import DataTable
+
+        from workbench.tui.keys import APP_KEYS, MAIN_KEYS
+
+        table = app.screen.query_one(DataTable)
+        ids = [table.get_row_at(i)[2] for i in range(table.row_count)]
+        assert ids == [key.id for key in (*MAIN_KEYS, *APP_KEYS)]
+        await pilot.press("f1")
+        await settle(pilot)
+        assert app.screen is app.main_screen
+
+
+async def test_the_palette_offers_every_action_of_the_screen(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        from workbench.tui.keys import MAIN_KEYS
+
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        for key in MAIN_KEYS:
+            if not key.action.startswith("app."):
+                assert key.label in titles
+        assert {"Help", "Quit", "Theme: bf-dark", "Theme: bf-light", "Theme: bf-high-contrast"} <= set(titles)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"run all", "enter")
+        await settle(pilot)
+        assert app.engine.asked == ["run_all"]
+
+
+async def test_clicking_a_spec_with_the_mouse_selects_it(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(SpecTree)
+        tree.select_spec(FIRST_PRODUCT)  # opens its file; now click the spec below it
+        await settle(pilot)
+        line = tree.cursor_line + 1
+        await pilot.click(SpecTree, offset=(6, line - tree.scroll_offset.y))
+        await settle(pilot)
+        assert app.screen.chosen.key == WRONG_SKU
+
+
+async def test_q_quits(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 0
