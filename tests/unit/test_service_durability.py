@@ -6,7 +6,6 @@ restarted, and killed again. Then every acknowledged answer is checked against
 what the restarted server says, and the state file is deleted and rebuilt.
 """
 
-import sqlite3
 import threading
 from dataclasses import dataclass, field
 
@@ -14,6 +13,7 @@ import grpc
 
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc
 from tests.serve_process import ServeProcess
+from tests.state_files import state_rows
 
 KILLS = 4
 WRITERS = 4
@@ -48,14 +48,6 @@ class Writer:
                 return
             acks.release()
 
-
-def state_rows(path):
-    db = sqlite3.connect(path)
-    try:
-        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
-    finally:
-        db.close()
 
 
 def check_every_acknowledged_result(stub, writers: list[Writer]) -> None:

@@ -1,6 +1,5 @@
 """The durable event store: the log, a tenant's state as its projection, the tenants of a folder."""
 
-import sqlite3
 import threading
 
 import pytest
@@ -8,20 +7,12 @@ import pytest
 from domain.contracts.bf_pb2 import CancelReservationReq
 from domain.contracts.inventory_pb2 import (AddLocationsReq, AddProductsReq, ProductAdded, ReserveReq,
                                             UpdateInventoryReq)
+from tests.state_files import state_rows
 from workbench.core.codes import Code
 from workbench.service.event_log import EventLog
 from workbench.service.tenant import Tenant
 from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, Tenants, UnknownTenant
 
-
-def state_rows(path):
-    """Every row of every table of a state file, in a canonical order."""
-    db = sqlite3.connect(path)
-    try:
-        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {table: sorted(db.execute(f"SELECT * FROM {table}").fetchall()) for table in tables}
-    finally:
-        db.close()
 
 
 def stock_a_shelf(tenant):
