@@ -27,3 +27,9 @@ def show(value: object) -> str:
     if value >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def format_row(cells: Sequence[object], widths: Sequence[int]) -> str:
+    """One line of a table printed row by row: columns of fixed `widths`, aligned as in `format_table`."""
+    return "  ".join(show(cell).ljust(width) if column == 0 else show(cell).rjust(width)
+                     for column, (cell, width) in enumerate(zip(cells, widths))).rstrip()

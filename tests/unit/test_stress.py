@@ -1,0 +1,63 @@
+"""`bf stress`: the same business, deterministic for a seed, through the tenant
+directly and through a real `bf serve` over a unix socket and TCP."""
+
+import subprocess
+import sys
+
+import pytest
+
+import domain.stress_workload as workload
+from tests.conftest import ROOT
+from workbench.bench.stress import percentile, run_stress
+
+
+@pytest.fixture
+def small_rounds(monkeypatch):
+    """Rounds of 31 places and 60 products: the same phases, quicker."""
+    monkeypatch.setattr(workload, "LEVELS", workload.LEVELS[:5])
+    monkeypatch.setattr(workload, "PRODUCTS_PER_ROUND", 60)
+    monkeypatch.setattr(workload, "FIRST_ROUND_ATTEMPTS", 20)
+
+
+def business(result):
+    """What a run did to the business, leaving out timings and file sizes."""
+    return [(row.figures, row.requests, row.rejected, row.events) for row in result.rows]
+
+
+def test_rounds_grow_the_business_and_a_seed_repeats_it(project, small_rounds, tmp_path):
+    first = run_stress(project, rounds=2, transport="inproc", data=tmp_path, seed=7)
+    again = run_stress(project, rounds=2, transport="inproc", data=tmp_path, seed=7)
+    other = run_stress(project, rounds=2, transport="inproc", seed=8)
+    assert [row.figures["locations"] for row in first.rows] == [31, 62]
+    assert [row.figures["products"] for row in first.rows] == [60, 120]
+    assert first.rows[0].events < first.rows[1].events
+    assert all(row.figures["on hand"] > 0 and row.figures["reserved"] >= 0 for row in first.rows)
+    assert any(row.rejected for row in first.rows)  # some reservations find no stock
+    assert business(again) == business(first)  # a second tenant in the same folder, the same run
+    assert sorted(path.name for path in (tmp_path / "tenants").iterdir()) == ["default", "stress-7-1", "stress-7-2"]
+    assert business(other) != business(first)
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_grpc_transports_do_what_the_tenant_does_directly(project, small_rounds, transport):
+    direct = run_stress(project, rounds=1, transport="inproc", seed=3)
+    remote = run_stress(project, rounds=1, transport=transport, seed=3)
+    assert business(remote) == business(direct)
+    row = remote.rows[0]
+    assert row.db_bytes > 0 and 0 < row.p50_ms <= row.p99_ms and row.per_second > 0
+
+
+def test_percentile_is_the_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50 and percentile(values, 0.99) == 99 and percentile([], 0.5) == 0
+
+
+def test_cli_prints_a_row_per_round_and_the_verdict():
+    result = subprocess.run([sys.executable, "-m", "workbench.cli", "stress", "--rounds", "1", "--transport", "inproc"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    header, row, summary, caveat = result.stdout.splitlines()
+    assert header.split()[:3] == ["round", "seconds", "db"] and header.split()[-1] == "events"
+    assert row.split()[0] == "1" and "511" in row.split() and "1,000" in row.split()
+    assert summary.startswith("inproc, seed 1: ") and "last round / first: 1.00" in summary
+    assert caveat.startswith("caveat: ")

@@ -1,0 +1,171 @@
+"""How `bf stress` reaches a tenant: directly in this process, or through the
+real gRPC API of a `bf serve` child process over a unix socket or TCP.
+
+Each transport sends a phase of independent requests and times every one;
+`replies` come back in request order whatever order they completed in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp, FollowReq, LoggedEvent
+from workbench.config import Project
+from workbench.core.codes import Code
+from workbench.core.domain import Domain
+from workbench.service.inventory_service import domain_services
+from workbench.service.limits import MAX_MESSAGE_BYTES
+from workbench.service.rpc import TENANT_METADATA
+from workbench.service.tenants import Tenants
+
+from workbench.bench.server_process import ServerProcess
+
+TRANSPORTS = ("inproc", "unix", "tcp")
+IN_FLIGHT = 8  # requests a gRPC client keeps in flight within a phase
+
+
+@dataclass(frozen=True)
+class Reply:
+    response: Any | None  # None when refused
+    code: Code
+    message: str
+    seconds: float  # from sending to the answer
+
+
+def tenant_folder(data: Path, tenant: str) -> Path:
+    return data / "tenants" / tenant
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+
+
+class InprocTransport:
+    """The tenant called directly: the same Tenant code the server runs, without gRPC."""
+
+    name = "inproc"
+
+    def __init__(self, domain: Domain, data: Path, tenant_prefix: str):
+        self.tenants = Tenants(domain, data)
+        self.tenant_name = _first_free(tenant_prefix, self.tenants.create)
+        self.tenant = self.tenants.get(self.tenant_name)
+        self.folder = tenant_folder(data, self.tenant_name)
+
+    def send(self, requests: list[Any]) -> list[Reply]:
+        replies = []
+        clock = time.perf_counter
+        for request in requests:
+            started = clock()
+            outcome = self.tenant.execute(request)
+            replies.append(Reply(outcome.response if outcome.code == Code.OK else None, outcome.code,
+                                 outcome.message, clock() - started))
+        return replies
+
+    def logged_events(self) -> int:
+        return self.tenant.log.last_position
+
+    def close(self) -> None:
+        self.tenants.close()
+
+
+class GrpcTransport:
+    """A `bf serve` child process, called through its gRPC API with `IN_FLIGHT` calls at a time."""
+
+    def __init__(self, project: Project, domain: Domain, data: Path, tenant_prefix: str, name: str):
+        self.name = name
+        listen = f"unix:{data / 'bf.sock'}" if name == "unix" else "127.0.0.1:0"
+        self.server = ServerProcess(project, listen, data)
+        try:
+            self.channel = grpc.insecure_channel(self.server.address, options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+            self._methods = _methods_by_request(self.channel, domain)
+            create = self.channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
+                                              CreateTenantResp.FromString)
+            self.tenant_name = _first_free(tenant_prefix, lambda name: create(CreateTenantReq(name=name)).created)
+            self._metadata = ((TENANT_METADATA, self.tenant_name),)
+            self._follow = self.channel.unary_stream("/bf.EventStreamService/Follow", FollowReq.SerializeToString,
+                                                     LoggedEvent.FromString)
+        except BaseException:
+            self.server.stop()
+            raise
+        self.folder = tenant_folder(data, self.tenant_name)
+        self._last_position = 0
+
+    def send(self, requests: list[Any]) -> list[Reply]:
+        clock = time.perf_counter
+        started = [0.0] * len(requests)
+        finished = [0.0] * len(requests)
+        in_flight: deque = deque()
+        calls = []
+
+        def sent(index: int, call) -> None:
+            call.add_done_callback(lambda _: finished.__setitem__(index, clock()))
+            in_flight.append(call)
+            calls.append(call)
+
+        for index, request in enumerate(requests):
+            if len(in_flight) >= IN_FLIGHT:
+                _wait(in_flight.popleft())
+            started[index] = clock()
+            sent(index, self._methods[type(request)].future(request, metadata=self._metadata))
+        for call in in_flight:
+            _wait(call)
+        return [_reply(call, finished[i] - started[i]) for i, call in enumerate(calls)]
+
+    def logged_events(self) -> int:
+        """The last position of the tenant's log, read through the event stream."""
+        for logged in self._follow(FollowReq(after=self._last_position, stop_at_end=True), metadata=self._metadata):
+            self._last_position = logged.position
+        return self._last_position
+
+    def close(self) -> None:
+        self.channel.close()
+        self.server.stop()
+
+
+def open_transport(name: str, project: Project, domain: Domain, data: Path, tenant_prefix: str):
+    if name == "inproc":
+        return InprocTransport(domain, data, tenant_prefix)
+    if name in ("unix", "tcp"):
+        return GrpcTransport(project, domain, data, tenant_prefix, name)
+    raise ValueError(f"unknown transport {name!r}; use one of {', '.join(TRANSPORTS)}")
+
+
+def _methods_by_request(channel: grpc.Channel, domain: Domain) -> dict[type, grpc.UnaryUnaryMultiCallable]:
+    by_full_name = {message.DESCRIPTOR.full_name: message for message in domain.messages.values()}
+    methods = {}
+    for service in domain_services(domain):
+        for method in service.methods:
+            request_type = by_full_name[method.input_type.full_name]
+            response_type = by_full_name[method.output_type.full_name]
+            methods[request_type] = channel.unary_unary(
+                f"/{service.full_name}/{method.name}", request_type.SerializeToString, response_type.FromString)
+    return methods
+
+
+def _wait(call) -> None:
+    try:
+        call.result()
+    except grpc.RpcError:
+        pass  # a refusal: `_reply` reads its status
+
+
+def _reply(call, seconds: float) -> Reply:
+    code = call.code()
+    if code == grpc.StatusCode.OK:
+        return Reply(call.result(), Code.OK, "", seconds)
+    return Reply(None, Code(code.value[0]), call.details() or "", seconds)
+
+
+def _first_free(prefix: str, create) -> str:
+    """`prefix-1`, `prefix-2`, ...: the first name `create(name)` says it created."""
+    number = 1
+    while not create(f"{prefix}-{number}"):
+        number += 1
+    return f"{prefix}-{number}"

@@ -1,0 +1,59 @@
+"""`bf stress`: a growing business through the real gRPC API (or in-process),
+one row per round, and how the last round compares with the first."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
+from workbench.bench.table import format_row
+from workbench.bench.transports import IN_FLIGHT, TRANSPORTS
+from workbench.commands.perf import positive_int
+from workbench.config import Project
+
+FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
+EXIT_TOO_SLOW = 1
+CAVEAT = ("caveat: one tenant, one client with {in_flight} calls in flight, on this machine's disk; "
+          "every write is fsynced before it is acknowledged")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("stress", help="drive a growing business through the service, a row per round")
+    parser.add_argument("--rounds", type=positive_int, default=DEFAULT_ROUNDS, metavar="N",
+                        help=f"rounds to run (default {DEFAULT_ROUNDS})")
+    parser.add_argument("--transport", choices=TRANSPORTS, default="unix",
+                        help="inproc: call the tenant directly; unix or tcp: a bf serve process over gRPC (default unix)")
+    parser.add_argument("--data", type=Path, metavar="DIR", help="keep the tenant's files here (default: a temporary folder)")
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed makes the same run (default 1)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    def print_row(row: StressRow) -> None:
+        headers, cells = row_table(row)
+        widths = [max(len(header), FIGURE_WIDTH if header in row.figures else 6) for header in headers]
+        if row.round == 1:
+            print(format_row(headers, widths))
+        print(format_row(cells, widths), flush=True)
+
+    result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row)
+    print("\n".join(summary_lines(result)))
+    return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
+
+
+def row_table(row: StressRow) -> tuple[list[str], list]:
+    """The row's column names and values."""
+    headers = ["round", "seconds", "db MB", *row.figures, "req/s", "rejected", "p50 ms", "p99 ms", "events"]
+    cells = [row.round, row.seconds, row.db_bytes / 1e6, *row.figures.values(), round(row.per_second),
+             row.rejected, row.p50_ms, row.p99_ms, row.events]
+    return headers, cells
+
+
+def summary_lines(result: StressResult) -> list[str]:
+    verdict = "within" if result.growth <= GROWTH_TARGET else "OVER"
+    return [
+        f"{result.transport}, seed {result.seed}: {result.per_second:,.0f} requests/s over {len(result.rows)} rounds; "
+        f"last round / first: {result.growth:.2f} ({verdict} the target of {GROWTH_TARGET})",
+        CAVEAT.format(in_flight=1 if result.transport == "inproc" else IN_FLIGHT),
+    ]
