@@ -201,3 +201,27 @@ def test_the_spec_service_runs_a_spec_in_isolation_without_touching_tenants(serv
     unknown.when.type_url = "type.googleapis.com/protos.Nothing"
     assert code_of(spec.Spec, unknown)[0] == grpc.StatusCode.INVALID_ARGUMENT
     assert "bf" in spec.About(inv.AboutRequest()).author
+
+
+def test_a_tenant_runs_one_request_at_a_time_while_other_tenants_go_on(server, channel, monkeypatch):
+    add_products = server.tenants.domain.registry.handlers[inv.AddProductsReq]
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_when_asked(tx, request):
+        if request.skus[0] == "slow":
+            inside.set()
+            assert release.wait(10)
+        return add_products(tx, request)
+    monkeypatch.setitem(server.tenants.domain.registry.handlers, inv.AddProductsReq, slow_when_asked)
+    service_pb2_grpc.TenantServiceStub(channel).CreateTenant(service_pb2.CreateTenantReq(name="other"))
+    stub = inventory_pb2_grpc.InventoryServiceStub(channel)
+    slow = stub.AddProducts.future(inv.AddProductsReq(skus=["slow"]))
+    assert inside.wait(10)
+    same_tenant = stub.AddProducts.future(inv.AddProductsReq(skus=["queued"]))
+    # Another tenant's write completes while the default tenant is busy...
+    assert len(stub.AddProducts(inv.AddProductsReq(skus=["x"]), metadata=[("x-tenant", "other")], timeout=10).uids) == 1
+    # ...while the default tenant's next request waits for the one in progress.
+    assert not same_tenant.done()
+    release.set()
+    assert len(slow.result(timeout=10).uids) == len(same_tenant.result(timeout=10).uids) == 1
+    assert [e.sku for e in server.tenants.get().events()] == ["slow", "queued"]
