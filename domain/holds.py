@@ -25,16 +25,29 @@ def release(db: sqlite3.Connection, reservation: str, product: str, location: st
     add_along_ancestors(db, location, product, 0, -quantity)
 
 
-def holding_location(db: sqlite3.Connection, reservation: str, product: str, taken_from: str) -> str | None:
-    """The location where `reservation` holds `product` for stock taken at `taken_from`:
-    the nearest one at or above it."""
-    row = db.execute(
-        "SELECT ri.location FROM reservation_items ri"
+def holders_at_or_above(db: sqlite3.Connection, reservation: str, product: str, location: str) -> list[tuple[str, int]]:
+    """Where `reservation` holds `product` at or above `location`, nearest first,
+    with the quantity held there: where stock taken at `location` may come off."""
+    return db.execute(
+        "SELECT ri.location, ri.quantity FROM reservation_items ri"
         " JOIN ancestry a ON a.ancestor = ri.location AND a.location = ?"
-        " WHERE ri.reservation = ? AND ri.product = ? ORDER BY a.depth LIMIT 1",
-        (taken_from, reservation, product),
-    ).fetchone()
-    return None if row is None else row[0]
+        " WHERE ri.reservation = ? AND ri.product = ? ORDER BY a.depth",
+        (location, reservation, product),
+    ).fetchall()
+
+
+def draw(holders: list[tuple[str, int]], quantity: int) -> list[tuple[str, int]]:
+    """Take `quantity` off `holders`, nearest first: [(holder, amount)].
+    Falls short, rather than going negative, when they hold too little."""
+    taken = []
+    for holder, held in holders:
+        if quantity <= 0:
+            break
+        amount = min(held, quantity)
+        if amount > 0:
+            taken.append((holder, amount))
+            quantity -= amount
+    return taken
 
 
 def open_items(db: sqlite3.Connection, reservation: str) -> list[tuple[str, str, int]]:

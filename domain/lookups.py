@@ -7,6 +7,11 @@ from workbench.core import Code, Rejected, Transaction
 MAX_QUANTITY = 2**63 - 1  # int64, the wire type of every quantity
 
 
+def require_id(value: str, what: str) -> None:
+    if not value:
+        raise Rejected(Code.INVALID_ARGUMENT, f"'{what}' is empty")
+
+
 def require_location(tx: Transaction, uid: str) -> None:
     if not tx.exists("SELECT 1 FROM locations WHERE uid = ?", (uid,)):
         raise Rejected(Code.NOT_FOUND, f"location not found: {uid}")

@@ -3,10 +3,12 @@
 from domain.contracts.bf_pb2 import CancelReservationReq, CancelReservationResp
 from domain.contracts.inventory_pb2 import Cancelled
 from domain.holds import open_items, release
+from domain.lookups import require_id
 from workbench.core import Code, Rejected, Transaction
 
 
 def cancel_reservation(tx: Transaction, req: CancelReservationReq) -> CancelReservationResp:
+    require_id(req.reservation, "reservation")
     if not tx.exists("SELECT 1 FROM reservations WHERE uid = ?", (req.reservation,)):
         raise Rejected(Code.NOT_FOUND, f"reservation not found: {req.reservation}")
     items = open_items(tx.db, req.reservation)

@@ -1,38 +1,44 @@
 """Fulfill: ship reserved stock, naming the exact places it is taken from.
 
 Each item takes stock from a location inside the reservation's location.
-What is taken leaves on-hand and the reservation at once; the reservation
+What is taken leaves on-hand and the reservation at once (off the nearest
+place the reservation holds it, when it holds it at several); the reservation
 stays open for whatever it still holds. Taking stock must not leave another
 reservation without the stock it counts on.
 """
 
 from domain.contracts.inventory_pb2 import Fulfilled, FulfillReq, FulfillResp
-from domain.holds import holding_location, open_items, release
-from domain.lookups import on_hand_at, require_location, require_positive
+from domain.holds import draw, holders_at_or_above, open_items, release
+from domain.lookups import on_hand_at, require_id, require_location, require_positive
 from domain.totals import add_along_ancestors, overcommitted
 from workbench.core import Code, Rejected, Transaction
 
 
 def fulfill(tx: Transaction, req: FulfillReq) -> FulfillResp:
+    require_id(req.reservation, "reservation")
     if not tx.exists("SELECT 1 FROM reservations WHERE uid = ?", (req.reservation,)):
         raise Rejected(Code.NOT_FOUND, f"reservation not found: {req.reservation}")
     if not req.items:
         raise Rejected(Code.INVALID_ARGUMENT, "nothing to fulfill: no items")
-    held: dict[str, int] = {}
-    for product, _, quantity in open_items(tx.db, req.reservation):
-        held[product] = held.get(product, 0) + quantity
-    if not held:
+    if not open_items(tx.db, req.reservation):
         raise Rejected(Code.FAILED_PRECONDITION, "reservation is closed: fulfilled or cancelled")
     items = []
     on_hand: dict[tuple[str, str], int] = {}
+    drawn: dict[tuple[str, str], int] = {}  # (product, holder) -> taken by earlier items of this request
     for item in req.items:
         require_positive(item.quantity, "quantity")
         require_location(tx, item.location)
-        if holding_location(tx.db, req.reservation, item.product, item.location) is None:
+        holders = [
+            (holder, held - drawn.get((item.product, holder), 0))
+            for holder, held in holders_at_or_above(tx.db, req.reservation, item.product, item.location)
+        ]
+        if not holders:
             raise Rejected(Code.FAILED_PRECONDITION, "the reservation holds no such product at or above that location")
-        held[item.product] -= item.quantity
-        if held[item.product] < 0:
+        taken = draw(holders, item.quantity)
+        if sum(amount for _, amount in taken) < item.quantity:
             raise Rejected(Code.FAILED_PRECONDITION, "more than the reservation holds")
+        for holder, amount in taken:
+            drawn[item.product, holder] = drawn.get((item.product, holder), 0) + amount
         place = (item.location, item.product)
         on_hand[place] = on_hand.get(place, on_hand_at(tx, *place)) - item.quantity
         if on_hand[place] < 0:
@@ -52,9 +58,9 @@ def fulfilled(db, event: Fulfilled) -> None:
             (item.removed, item.location, item.product),
         )
         add_along_ancestors(db, item.location, item.product, -item.removed, 0)
-        holder = holding_location(db, event.reservation, item.product, item.location)
-        if holder is not None:
-            release(db, event.reservation, item.product, holder, item.removed)
+        holders = holders_at_or_above(db, event.reservation, item.product, item.location)
+        for holder, amount in draw(holders, item.removed):
+            release(db, event.reservation, item.product, holder, amount)
 
 
 HANDLERS = {FulfillReq: fulfill}
