@@ -10,6 +10,9 @@ from pathlib import Path
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server
+from workbench.tenancy.certificates import CertificateError, server_credentials
+from workbench.tenancy.master_key import MasterKeyError
+from workbench.tenancy.node import node_tenants
 
 EXIT_CANNOT_LISTEN = 2
 DEFAULT_DATA = "data"  # under the project folder (git ignores it)
@@ -23,19 +26,32 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help=f"the folder of the tenants' logs and states (default: {DEFAULT_DATA}/ in the project)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
                         help=f"threads serving calls; each open event stream holds one (default {DEFAULT_WORKERS})")
+    parser.add_argument("--tls", type=Path, metavar="DIR",
+                        help="serve over TLS with DIR/server.pem and DIR/server.key (`bf certs DIR` makes them)")
+    parser.add_argument("--max-open", type=int, metavar="N",
+                        help="keep at most N tenants open, closing the least recently used (default: no bound)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     logging.basicConfig(level=logging.INFO, format="bf serve: %(levelname)s %(message)s", stream=sys.stderr)
     data = args.data or project.root / DEFAULT_DATA
-    server = Server(Domain.load(project), data, args.listen, args.workers)
+    domain = Domain.load(project)
+    try:
+        credentials = server_credentials(args.tls) if args.tls else None
+        tenants, keeping = node_tenants(domain, data, args.max_open)
+    except (MasterKeyError, CertificateError) as error:
+        print(f"bf serve: {error}", file=sys.stderr)
+        return EXIT_CANNOT_LISTEN
+    server = Server(domain, data, args.listen, args.workers, tenants, credentials)
     try:
         address = server.start()
     except ListenError as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
-    print(f"bf serve: listening on {address}; data in {data}; tenants: {', '.join(server.tenants.names())}", flush=True)
+    print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
+          f" tenants: {', '.join(server.tenants.names())}", flush=True)
+    print(f"bf serve: {keeping}", flush=True)
     server.serve_until_signalled()
     print("bf serve: stopped", flush=True)
     return 0

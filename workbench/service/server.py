@@ -35,9 +35,13 @@ class ListenError(OSError):
 
 class Server:
     def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
-                 workers: int = DEFAULT_WORKERS):
+                 workers: int = DEFAULT_WORKERS, tenants: Tenants | None = None,
+                 credentials: grpc.ServerCredentials | None = None):
         self.listen = listen
-        self.tenants = Tenants(domain, data_dir)
+        # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
+        # `credentials` serve TLS (workbench/tenancy/certificates.py).
+        self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
+        self._credentials = credentials
         self._grpc = grpc.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
@@ -58,7 +62,10 @@ class Server:
     def start(self) -> str:
         """Bind and start serving; returns the address bound (with the real port when 0 was asked)."""
         try:
-            port = self._grpc.add_insecure_port(self.listen)
+            if self._credentials is not None:
+                port = self._grpc.add_secure_port(self.listen, self._credentials)
+            else:
+                port = self._grpc.add_insecure_port(self.listen)
         except RuntimeError as error:
             self.tenants.close()
             raise ListenError(f"cannot listen on {self.listen}: {error}") from None

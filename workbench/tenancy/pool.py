@@ -30,6 +30,9 @@ class TenantPool(Tenants):
         self.max_open = max_open
         self.cache_kib = cache_kib
         self._holds: Counter[str] = Counter()
+        # The pool's own lock (recency, holds, closing idle tenants), apart from
+        # the registry's: it never waits for the registry's lock while holding this one.
+        self._pool_lock = threading.RLock()
         self.opened = self.closed_idle = 0  # counters for benchmarks and tests
         super().__init__(domain, data_dir)
 
@@ -45,22 +48,22 @@ class TenantPool(Tenants):
 
     def open_names(self) -> list[str]:
         """The open tenants, least recently used first."""
-        with self._lock:
+        with self._pool_lock:
             return list(self._open)
 
     def shred(self, name: str) -> None:
         """Close the tenant and delete its key: whatever it left on disk stays unreadable."""
         if self.keyring is None:
             raise RuntimeError("tenants are not encrypted: there is no key to shred")
-        with self._lock:
+        with self._pool_lock:
             tenant = self._open.pop(name, None)
-        if tenant is not None:
-            tenant.close()
-        self.keyring.shred(name)
+            if tenant is not None:
+                tenant.close()
+            self.keyring.shred(name)
 
     def _get(self, name: str, hold: bool) -> Tenant:
         tenant = super().get(name)
-        with self._lock:
+        with self._pool_lock:
             if self._open.get(name) is tenant:
                 self._open[name] = self._open.pop(name)  # most recently used last
             if hold:
@@ -68,19 +71,21 @@ class TenantPool(Tenants):
         return tenant
 
     def _release(self, name: str) -> None:
-        with self._lock:
+        with self._pool_lock:
             self._holds[name] -= 1
             if self._holds[name] <= 0:
                 del self._holds[name]
 
-    def _open_tenant(self, name: str) -> Tenant:  # called with self._lock held
-        if self._closed:
-            raise RuntimeError("the tenants are closed")
+    def _open_tenant(self, name: str) -> Tenant:  # the registry calls it once per name at a time
         folder = self.folder / name
         tenant = Tenant(name, self.domain, folder, cipher=self._cipher(name, folder))
-        self._open[name] = tenant
-        self.opened += 1
-        self._close_idle(keep=name)
+        with self._pool_lock:
+            if self._closed:
+                tenant.close()
+                raise RuntimeError("the tenants are closed")
+            self._open[name] = tenant
+            self.opened += 1
+            self._close_idle(keep=name)
         return tenant
 
     def _cipher(self, name: str, folder: Path) -> TenantCipher | None:
