@@ -3,6 +3,7 @@
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import grpc
@@ -225,3 +226,18 @@ def test_a_tenant_runs_one_request_at_a_time_while_other_tenants_go_on(server, c
     release.set()
     assert len(slow.result(timeout=10).uids) == len(same_tenant.result(timeout=10).uids) == 1
     assert [e.sku for e in server.tenants.get().events()] == ["slow", "queued"]
+
+
+def test_stopping_the_server_ends_live_streams_at_once_with_unavailable(domain, tmp_path):
+    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}")
+    running.start()
+    with grpc.insecure_channel(running.address) as channel:
+        live = service_pb2_grpc.EventStreamServiceStub(channel).Follow(service_pb2.FollowReq())
+        inventory_pb2_grpc.InventoryServiceStub(channel).AddProducts(inv.AddProductsReq(skus=["a"]))
+        assert next(live).position == 1  # the stream is open and waiting for more
+        started = time.perf_counter()
+        running.stop(grace=30)
+        assert time.perf_counter() - started < 5
+        assert code_of(next, live)[0] == grpc.StatusCode.UNAVAILABLE
+    shutil.rmtree(socket_dir, ignore_errors=True)

@@ -7,6 +7,7 @@ closing the tenant) unless the caller asked to stop there.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterator
 
 import grpc
@@ -14,7 +15,7 @@ import grpc
 from domain.contracts.service_pb2 import FollowReq, LoggedEvent
 from workbench.core.codes import Code
 from workbench.service.codec import EventCodec
-from workbench.service.event_log import EventLogClosed
+from workbench.service.event_log import EventLog, EventLogClosed
 from workbench.service.rpc import ServiceError, add_service, server_stream, tenant_of
 from workbench.service.tenants import Tenants
 
@@ -25,6 +26,17 @@ SAFETY_WAKE_SECONDS = 5.0  # a follower re-checks its call at least this often
 class EventStream:
     def __init__(self, tenants: Tenants):
         self.tenants = tenants
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._following: dict[object, EventLog] = {}  # per open call: the log it waits on
+
+    def stop(self) -> None:
+        """End every stream now with UNAVAILABLE (the server is shutting down): followers reconnect elsewhere."""
+        self._stopping.set()
+        with self._lock:
+            logs = list(self._following.values())
+        for log in logs:
+            log.wake()
 
     def add_to(self, server: grpc.Server) -> str:
         add_service(server, SERVICE, {"Follow": server_stream(f"{SERVICE}.Follow", self.follow, FollowReq)})
@@ -36,9 +48,12 @@ class EventStream:
         log = tenant_of(context, self.tenants).log
         end = log.last_position
         context.add_callback(log.wake)
+        call = object()
+        with self._lock:
+            self._following[call] = log
         after = request.after
         try:
-            while context.is_active():
+            while context.is_active() and not self._stopping.is_set():
                 batch = log.read(after)
                 for logged in batch:
                     yield LoggedEvent(position=logged.position, version=logged.version,
@@ -50,3 +65,8 @@ class EventStream:
                     log.wait_beyond(after, SAFETY_WAKE_SECONDS)
         except EventLogClosed:
             raise ServiceError(Code.UNAVAILABLE, "the tenant was closed: the server is shutting down") from None
+        finally:
+            with self._lock:
+                del self._following[call]
+        if self._stopping.is_set():
+            raise ServiceError(Code.UNAVAILABLE, "the server is shutting down")

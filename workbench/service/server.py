@@ -47,10 +47,11 @@ class Server:
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
         self.health = health.HealthServicer()
+        self.event_stream = EventStream(self.tenants)
         self.services = [
             *add_domain_services(self._grpc, domain, self.tenants),
             SpecService(domain).add_to(self._grpc),
-            EventStream(self.tenants).add_to(self._grpc),
+            self.event_stream.add_to(self._grpc),
             TenantService(self.tenants).add_to(self._grpc),
         ]
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
@@ -79,8 +80,9 @@ class Server:
         return self.address
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
-        """Refuse new calls, let running ones finish for `grace` seconds, close the tenants."""
+        """End the event streams, refuse new calls, let running ones finish for `grace` seconds, close the tenants."""
         self.health.enter_graceful_shutdown()
+        self.event_stream.stop()
         self._grpc.stop(grace).wait()
         self.tenants.close()
 
