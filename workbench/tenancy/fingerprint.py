@@ -5,7 +5,9 @@ hashed in a fixed order (by all their columns), so the order rows were written
 in does not matter, except where the domain says it shows: a table in
 `order_within` also hashes each row's rank in creation order (rowid) within its
 group, because listings follow creation order. Tables in `zero_is_absent` skip
-rows whose counters are all zero: such a row reads the same as no row.
+rows whose counters are all zero: such a row reads the same as no row. The
+workbench's own bookkeeping tables (`bf_*`, e.g. the projection's position)
+are not part of the state.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def state_fingerprint(db, canon: Canon = Canon()) -> str:
 
 def _tables(db) -> list[str]:
     return [name for (name,) in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'bf_%'"
+        " ORDER BY name")]
 
 
 def _canonical_query(table: str, columns: list[str], canon: Canon) -> str:
