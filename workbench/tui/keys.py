@@ -31,7 +31,8 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 APP_KEYS = (
     Key("app.help", "f1", "help", "Help", "List every key of this screen and of the app.", priority=True),
-    Key("app.palette", "ctrl+p", "command_palette", "Palette", "Every action, searchable.", priority=True),
+    Key("app.palette", "ctrl+p", "command_palette", "Palette", "Every action, searchable.", show=False,
+        priority=True),  # the footer shows it at its right end already
     Key("app.quit", "ctrl+q", "quit", "Quit", "Quit the workbench.", show=False, priority=True),
 )
 

@@ -17,6 +17,7 @@ from workbench.specs.runner import Verdict
 from workbench.tui.keys import MAIN_KEYS, bindings
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.explore import ExploreScreen
+from workbench.tui.screens.perf import PerfScreen
 from workbench.tui.spec_index import SpecEntry
 from workbench.tui.widgets.diff_view import DiffView
 from workbench.tui.widgets.run_status import RunStatus
@@ -200,6 +201,11 @@ class MainScreen(Screen):
         entry = self.selected_entry()
         if entry is not None:
             self.app.push_screen(ExploreScreen(entry))
+
+    def action_perf(self) -> None:
+        if not self.app.is_screen_installed("perf"):
+            self.app.install_screen(PerfScreen(), "perf")  # kept: leaving does not stop a run
+        self.app.push_screen("perf")
 
     def action_catalogue(self) -> None:
         self.app.push_screen(CatalogueScreen())

@@ -1,0 +1,67 @@
+"""What the screens show, computed without Textual: the spec index, diff rows, the catalogue."""
+
+from __future__ import annotations
+
+from workbench.core.codes import Code
+from workbench.specs.compare import compare
+from workbench.specs.sandbox import SpecSandbox
+from workbench.tui.catalogue import EVENT, REQUEST, RESPONSE, build_catalogue
+from workbench.tui.diff_rows import CHANGED, MISSING, SAME, diff_rows
+from workbench.tui.spec_index import NOT_RUN, SpecIndex
+
+
+def index_of(shop, domain) -> SpecIndex:
+    index = SpecIndex(shop.root, shop.specs_dir, domain.messages)
+    index.load()
+    return index
+
+
+def rows_for(index, domain, spec_id):
+    spec = index.entry(spec_id).spec
+    outcome = SpecSandbox(domain).run(spec.given, spec.when, spec.next_uid)
+    return diff_rows(spec, compare(spec, outcome))
+
+
+def test_the_index_groups_by_area_and_file_and_searches_values(shop, domain):
+    index = index_of(shop, domain)
+    grouped = index.grouped(index.entries())
+    assert list(grouped) == ["locations", "products"]
+    assert list(grouped["products"]) == ["specs/products/add.spec"]
+    assert [e.spec_id for e in index.matching('"sprite"')] == ["specs/products/add.spec#2"]
+    assert [e.spec_id for e in index.matching("alreadyexists")] == ["specs/products/add.spec#4"]
+    assert index.status("specs/products/add.spec#1") == NOT_RUN
+    index.verdicts["specs/products/add.spec#1"] = {"status": "pass"}
+    assert index.counts(index.entries())["pass"] == 1
+
+
+def test_a_malformed_file_keeps_its_specs_and_says_where_it_broke(shop, domain):
+    index = index_of(shop, domain)
+    path = shop.specs_dir / "products" / "add.spec"
+    path.write_text(path.read_text().replace("AddProductsReq skus", "AddProductsRq skus", 1))
+    entry = index.reload_file(path)
+    assert entry.error.startswith(f"{path}:10: ") and "AddProductsReq" in entry.error
+    assert len(entry.specs) == 4
+
+
+def test_diff_rows_mark_changed_fields_missing_events_and_status(shop, domain):
+    index = index_of(shop, domain)
+    status, response, first, second = rows_for(index, domain, "specs/products/add.spec#2")
+    assert (status.state, response.state, first.state) == (SAME, SAME, SAME)
+    assert second.state == CHANGED and second.fields == {"sku"}
+    assert 'sku:"sprite"' in second.expected and 'sku:"fanta"' in second.actual
+    missing = rows_for(index, domain, "specs/products/add.spec#3")[-1]
+    assert missing.state == MISSING and missing.label == "Event 2"
+    status = rows_for(index, domain, "specs/locations/add.spec#2")[0]
+    assert status.state == CHANGED and status.expected == Code.OK.spec_name and status.actual.startswith("NotFound")
+
+
+def test_the_catalogue_lists_every_message_with_fields_feature_and_specs(shop, domain):
+    index = index_of(shop, domain)
+    catalogue = {info.name: info for info in build_catalogue(domain.registry, index.entries())}
+    assert len(catalogue) == len(domain.registry.messages)
+    request = catalogue["AddProductsReq"]
+    assert request.kind == REQUEST and request.feature == "domain.features.products.add"
+    assert [str(f) for f in request.fields] == ["skus: repeated string"]
+    assert len(request.spec_ids) == 4
+    assert catalogue["ProductAdded"].kind == EVENT and catalogue["AddProductsResp"].kind == RESPONSE
+    assert "locs: repeated Loc" in [str(f) for f in catalogue["AddLocationsReq"].fields]

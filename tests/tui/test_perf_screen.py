@@ -1,0 +1,42 @@
+"""The live perf view with Pilot: real `bf perf` workers, samples drawn while
+they run, the summary table after; failing specs are refused, not timed."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from tests.tui.conftest import SIZE
+from tests.tui.pilot_helpers import rendered, settle
+from workbench.tui.screens.perf import PerfScreen
+from workbench.tui.widgets.rate_sparkline import RateSparkline
+
+
+async def test_perf_draws_rates_while_it_runs_then_the_summary(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = PerfScreen(seconds=0.5, cores=1, keyword="add one product")
+        await app.push_screen(screen)
+        await settle(pilot, until=lambda: not screen.running, seconds=60)
+        assert screen.result is not None and screen.result.ok, rendered(screen.query_one("#perf-notes", Static))
+        specs = screen.query_one("#perf-specs", RateSparkline)
+        assert len(specs.samples) >= 1 and max(specs.samples) > 0
+        table = screen.query_one(DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["run spec", "apply event",
+                                                                                 "handle request"]
+        assert "1 specs, every one passing" in rendered(screen.query_one("#perf-notes", Static))
+
+
+async def test_p_opens_perf_and_failing_specs_are_not_timed(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        screen = app.screen
+        assert isinstance(screen, PerfScreen)
+        await settle(pilot, until=lambda: not screen.running, seconds=60)
+        notes = rendered(screen.query_one("#perf-notes", Static))
+        assert "nothing measured" in notes and "wrong sku in the second event" in notes
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.main_screen
