@@ -1,0 +1,46 @@
+"""The app in a real terminal (tmux): `bf ui` starts, the real watch engine
+fills the tree with verdicts, and `q` quits cleanly with exit code 0."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: no real terminal to test in")
+
+
+def pane(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, text: str, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        screen = pane(session)
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never showed; the terminal shows:\n{pane(session)}")
+
+
+def test_bf_ui_starts_shows_the_tree_and_quits_cleanly(shop, tmp_path):
+    session = f"bf-test-{uuid.uuid4().hex[:8]}"
+    command = (f"BF_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))} {shlex.quote(sys.executable)} -m workbench.cli "
+               f"ui {shlex.quote(str(shop.root))}; echo EXITED $?; sleep 30")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True,
+                   env={**os.environ, "TERM": "xterm-256color"})
+    try:
+        screen = wait_for(session, "products 2✔ 2✘")
+        assert "locations 1✔ 1✘" in screen
+        assert "3 passed, 3 failed" in screen, "the header line shows the real engine's run"
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        wait_for(session, "EXITED 0", seconds=15)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
