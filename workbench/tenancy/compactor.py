@@ -1,0 +1,173 @@
+"""Compacting a live tenant's log: the old log archived, a short final switch.
+
+1. Pin a snapshot of the state (a read transaction on its own connection,
+   taken under the tenant's lock: microseconds) at log position P.
+2. Beside the running tenant, ask the domain (`<domain>.compaction`) for the
+   shortest events that rebuild that state, replay them into a fresh state and
+   compare fingerprints; any difference stops here and keeps the old log.
+3. Write them to a new log file at positions P-N+1 .. P, so the state's
+   position and every later position mean the same as before; seal them under
+   the next log generation (a record from the archive cannot be passed off as
+   a live one).
+4. The switch, under the tenant's lock: copy the events appended since P,
+   archive the old log (`archive/log-<generation>.db`), put the new one in place.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core.domain import Domain
+from workbench.core.state_db import open_state
+from workbench.core.transaction import apply_event
+from workbench.service.codec import EventCodec
+from workbench.service.event_log import EventLog
+from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.tenancy.fingerprint import state_fingerprint
+from workbench.tenancy.sealing import Sealer
+from workbench.tenancy.tenant_cipher import log_generation, set_log_generation
+
+NEW_LOG = "log.compacting.db"
+ARCHIVE = "archive"
+COPY_PAGE = 5000
+
+
+class CompactionError(Exception):
+    pass
+
+
+@dataclass
+class Compacted:
+    tenant: str
+    events_before: int
+    events_after: int
+    bytes_before: int
+    bytes_after: int
+    fingerprint: str
+    pause_seconds: float
+    archive: Path | None  # None: the log was already as short as it gets
+
+
+def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
+    rules = importlib.import_module(f"{domain.project.domain}.compaction")
+    position, version, events, fingerprint = _snapshot(tenant, domain, rules)
+    rebuilt = _replay(domain, events)
+    if state_fingerprint(rebuilt, rules.CANON) != fingerprint:
+        raise CompactionError(f"tenant {tenant.name!r}: the compacted events do not rebuild the same state; the log is kept")
+    before = _count(tenant.log.path, position)
+    bytes_before = _size(tenant.log.path)
+    if len(events) >= before:
+        return Compacted(tenant.name, before, before, bytes_before, bytes_before, fingerprint, 0.0, None)
+    folder = tenant.folder
+    generation = log_generation(tenant.log.path) + 1
+    sealer = Sealer(tenant.cipher.keys, generation) if tenant.cipher else None
+    new_log = folder / NEW_LOG
+    _write_compacted(new_log, events, position - len(events) + 1, version, sealer, generation)
+    started = time.perf_counter()
+    with tenant.lock:
+        _copy_tail(tenant.log, new_log, position, sealer)
+        tenant.log.close()
+        archive = _archive(tenant.log.path, folder / ARCHIVE, generation - 1)
+        os.replace(new_log, folder / LOG_FILE)
+        _sync_folder(folder)
+        if tenant.cipher:
+            tenant.cipher.sealer = sealer
+        tenant.log = EventLog(folder / LOG_FILE, sealer)
+    pause = time.perf_counter() - started
+    return Compacted(tenant.name, before, len(events), bytes_before, _size(folder / LOG_FILE), fingerprint, pause, archive)
+
+
+def _snapshot(tenant: Tenant, domain: Domain, rules) -> tuple[int, int, list, str]:
+    opener = tenant.cipher.open_state if tenant.cipher else open_state
+    reader = opener(domain.schema_sql, tenant.state_path)
+    try:
+        with tenant.lock:  # a read transaction pins the state as it is now, at a known position
+            reader.execute("BEGIN")
+            position, version = reader.execute("SELECT position, version FROM bf_projection").fetchone()
+        events = rules.compacted_events(reader)
+        fingerprint = state_fingerprint(reader, rules.CANON)
+        reader.execute("ROLLBACK")
+    finally:
+        reader.close()
+    return position, version, events, fingerprint
+
+
+def _replay(domain: Domain, events: list) -> sqlite3.Connection:
+    db = open_state(domain.schema_sql)  # in memory: plaintext never reaches the disk
+    db.execute("BEGIN")
+    for event in events:
+        apply_event(domain.registry.appliers, db, event)
+    db.execute("COMMIT")
+    return db
+
+
+def _write_compacted(path: Path, events: list, first: int, version: int, sealer: Sealer | None, generation: int) -> None:
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    EventLog(path).close()  # the log's own schema
+    db = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("BEGIN")
+        now = time.time()
+        for position, event in enumerate(events, first):
+            type_name, data = EventCodec.encode(event)
+            _insert(db, position, version, type_name, data, now, sealer)
+        set_log_generation(db, generation)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+
+
+def _copy_tail(log: EventLog, new_log: Path, after: int, sealer: Sealer | None) -> int:
+    db = sqlite3.connect(str(new_log), isolation_level=None)
+    copied = 0
+    try:
+        db.execute("BEGIN")
+        while batch := log.read(after, COPY_PAGE):
+            for logged in batch:
+                _insert(db, logged.position, logged.version, logged.type, logged.data, logged.recorded, sealer)
+            after = batch[-1].position
+            copied += len(batch)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return copied
+
+
+def _insert(db, position: int, version: int, type_name: str, data: bytes, recorded: float, sealer: Sealer | None) -> None:
+    stored = sealer.seal(position, data, type_name) if sealer else data
+    db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
+               (position, version, type_name, stored, recorded))
+
+
+def _archive(log_path: Path, archive_folder: Path, generation: int) -> Path:
+    archive_folder.mkdir(exist_ok=True)
+    target = archive_folder / f"log-{generation}.db"
+    os.replace(log_path, target)
+    return target
+
+
+def _count(log_path: Path, up_to: int) -> int:
+    db = sqlite3.connect(str(log_path))
+    try:
+        return db.execute("SELECT count(*) FROM events WHERE position <= ?", (up_to,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
