@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import grpc
+from google.protobuf.descriptor_pool import DescriptorPool
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
@@ -112,9 +113,13 @@ def test_health_and_reflection_list_every_service(server, channel):
     health = health_pb2_grpc.HealthStub(channel)
     for name in ("", "protos.InventoryService", "protos.SpecService", "bf.EventStreamService"):
         assert health.Check(health_pb2.HealthCheckRequest(service=name)).status == health_pb2.HealthCheckResponse.SERVING
-    services = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    reflected = ProtoReflectionDescriptorDatabase(channel)
+    services = set(reflected.get_services())
     assert {"protos.InventoryService", "bf.BfInventoryService", "protos.SpecService", "bf.EventStreamService",
             "bf.TenantService", "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"} <= services
+    # What `grpcurl describe` does: resolve a method's messages, imports included.
+    spec = DescriptorPool(reflected).FindServiceByName("protos.SpecService").methods_by_name["Spec"]
+    assert spec.input_type.fields_by_name["given"].message_type.full_name == "google.protobuf.Any"
 
 
 def test_follow_delivers_the_log_from_a_position_then_new_events_live(channel):
