@@ -13,6 +13,7 @@ from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenErro
 from workbench.tenancy.certificates import CertificateError, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
+from workbench.tenancy.tenancy_service import TenancyService
 
 EXIT_CANNOT_LISTEN = 2
 DEFAULT_DATA = "data"  # under the project folder (git ignores it)
@@ -43,12 +44,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except (MasterKeyError, CertificateError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
-    server = Server(domain, data, args.listen, args.workers, tenants, credentials)
+    tenancy = TenancyService(domain, tenants)
+    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
     try:
         address = server.start()
     except ListenError as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
+    tenancy.address = address
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)

@@ -36,10 +36,11 @@ class ListenError(OSError):
 class Server:
     def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
                  workers: int = DEFAULT_WORKERS, tenants: Tenants | None = None,
-                 credentials: grpc.ServerCredentials | None = None):
+                 credentials: grpc.ServerCredentials | None = None, extra_services: tuple = ()):
         self.listen = listen
         # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
-        # `credentials` serve TLS (workbench/tenancy/certificates.py).
+        # `credentials` serve TLS (workbench/tenancy/certificates.py); each of
+        # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService).
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._grpc = grpc.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
@@ -53,6 +54,7 @@ class Server:
             SpecService(domain).add_to(self._grpc),
             self.event_stream.add_to(self._grpc),
             TenantService(self.tenants).add_to(self._grpc),
+            *(service.add_to(self._grpc) for service in extra_services),
         ]
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
         reflection.enable_server_reflection(

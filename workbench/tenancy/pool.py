@@ -18,6 +18,7 @@ from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant
 from workbench.tenancy.keyring import Keyring, TenantShredded
+from workbench.tenancy.moved import TenantArriving, TenantMoved, moved_to
 from workbench.tenancy.tenant_cipher import TenantCipher
 
 DEFAULT_CACHE_KIB = 256
@@ -30,6 +31,7 @@ class TenantPool(Tenants):
         self.max_open = max_open
         self.cache_kib = cache_kib
         self._holds: Counter[str] = Counter()
+        self.arriving: dict[str, str] = {}  # tenant -> the node it is being copied from (migration)
         # The pool's own lock (recency, holds, closing idle tenants), apart from
         # the registry's: it never waits for the registry's lock while holding this one.
         self._pool_lock = threading.RLock()
@@ -61,7 +63,13 @@ class TenantPool(Tenants):
                 tenant.close()
             self.keyring.shred(name)
 
+    def adopted(self, name: str) -> Tenant:
+        """The tenant, even while it is still arriving (for the migration that fills it)."""
+        return super().get(name)
+
     def _get(self, name: str, hold: bool) -> Tenant:
+        if name in self.arriving:
+            raise TenantArriving(name, self.arriving[name])
         tenant = super().get(name)
         with self._pool_lock:
             if self._open.get(name) is tenant:
@@ -78,6 +86,9 @@ class TenantPool(Tenants):
 
     def _open_tenant(self, name: str) -> Tenant:  # the registry calls it once per name at a time
         folder = self.folder / name
+        address = moved_to(folder)
+        if address is not None:
+            raise TenantMoved(name, address)
         tenant = Tenant(name, self.domain, folder, cipher=self._cipher(name, folder))
         with self._pool_lock:
             if self._closed:

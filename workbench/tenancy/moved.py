@@ -1,0 +1,44 @@
+"""A tenant that moved to another node: every call to it here says where it went."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.core.codes import Code
+from workbench.service.rpc import ServiceError
+
+MOVED_FILE = "moved-to"
+
+
+class TenantMoved(ServiceError):
+    def __init__(self, tenant: str, address: str):
+        super().__init__(Code.FAILED_PRECONDITION, f"tenant {tenant!r} moved to {address}: send its requests there")
+        self.address = address
+
+
+class TenantArriving(ServiceError):
+    def __init__(self, tenant: str, source: str):
+        super().__init__(Code.UNAVAILABLE, f"tenant {tenant!r} is still arriving from {source}: try again in a moment")
+
+
+class MovedState:
+    """Stands in for a moved tenant's state connection: a request that waited
+    for the final switch meets it and is refused, never served here."""
+
+    def __init__(self, tenant: str, address: str):
+        self.tenant, self.address = tenant, address
+
+    def execute(self, *args, **kwargs):
+        raise TenantMoved(self.tenant, self.address)
+
+    def close(self) -> None:
+        pass
+
+
+def record_move(folder: Path, address: str) -> None:
+    (folder / MOVED_FILE).write_text(address + "\n", encoding="utf-8")
+
+
+def moved_to(folder: Path) -> str | None:
+    path = folder / MOVED_FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None

@@ -1,0 +1,92 @@
+"""bf.TenancyService: compaction and live migration, served by every node."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+
+from domain.contracts.tenancy_pb2 import (
+    AdoptProgressReq, AdoptProgressResp, AdoptReq, AdoptResp, CompactReq, CompactResp, MigrateReq, MigrateResp,
+)
+from workbench.core.codes import Code
+from workbench.core.domain import Domain
+from workbench.service.rpc import ServiceError, add_service, unary
+from workbench.service.tenants import BadTenantName, UnknownTenant, check_tenant_name
+from workbench.tenancy.adoption import Adoption
+from workbench.tenancy.compactor import CompactionError, compact_tenant
+from workbench.tenancy.migration import migrate_tenant
+from workbench.tenancy.pool import TenantPool
+
+SERVICE = "bf.TenancyService"
+
+
+class TenancyService:
+    def __init__(self, domain: Domain, pool: TenantPool):
+        self.domain = domain
+        self.pool = pool
+        self.address = ""  # this node's address, for targets to follow it: set once the server listens
+        self._adoptions: dict[str, Adoption] = {}
+        self._lock = threading.Lock()
+
+    def add_to(self, server: grpc.Server) -> str:
+        add_service(server, SERVICE, {
+            "Compact": unary(f"{SERVICE}.Compact", self.compact, CompactReq),
+            "Migrate": unary(f"{SERVICE}.Migrate", self.migrate, MigrateReq),
+            "Adopt": unary(f"{SERVICE}.Adopt", self.adopt, AdoptReq),
+            "AdoptProgress": unary(f"{SERVICE}.AdoptProgress", self.adopt_progress, AdoptProgressReq),
+        })
+        return SERVICE
+
+    def compact(self, request: CompactReq, context) -> CompactResp:
+        tenant, release = self._hold(request.tenant)
+        try:
+            done = compact_tenant(tenant, self.domain)
+        except CompactionError as error:
+            raise ServiceError(Code.INTERNAL, str(error)) from None
+        finally:
+            release()
+        return CompactResp(events_before=done.events_before, events_after=done.events_after,
+                           bytes_before=done.bytes_before, bytes_after=done.bytes_after, fingerprint=done.fingerprint,
+                           pause_seconds=done.pause_seconds, archive=str(done.archive or ""))
+
+    def migrate(self, request: MigrateReq, context) -> MigrateResp:
+        self._hold(request.tenant)[1]()
+        if not request.to:
+            raise ServiceError(Code.INVALID_ARGUMENT, "'to' (the target node's address) is empty")
+        done = migrate_tenant(self.pool, request.tenant, self.address, request.to)
+        return MigrateResp(events=done.events, caught_up_live=done.caught_up_live,
+                           pause_seconds=done.pause_seconds, total_seconds=done.total_seconds)
+
+    def adopt(self, request: AdoptReq, context) -> AdoptResp:
+        self._check_name(request.tenant)
+        with self._lock:
+            if request.tenant in self._adoptions or request.tenant in self.pool.names():
+                raise ServiceError(Code.ALREADY_EXISTS, f"tenant {request.tenant!r} already exists on this node")
+            self._adoptions[request.tenant] = Adoption(self.pool, request.tenant, request.source)
+        return AdoptResp()
+
+    def adopt_progress(self, request: AdoptProgressReq, context) -> AdoptProgressResp:
+        adoption = self._adoptions.get(request.tenant)
+        if adoption is None:
+            raise ServiceError(Code.NOT_FOUND, f"no adoption of tenant {request.tenant!r} on this node")
+        timeout = max(0.0, min(request.timeout_seconds, 30.0))
+        if request.finish:
+            adoption.finish(request.position, timeout)
+        else:
+            adoption.wait_for(request.position, timeout)
+        return AdoptProgressResp(position=adoption.position, finished=adoption.finished, error=adoption.error)
+
+    def _hold(self, name: str):
+        self._check_name(name)
+        try:
+            return self.pool.hold(name)
+        except UnknownTenant as error:
+            raise ServiceError(Code.NOT_FOUND, str(error)) from None
+
+    @staticmethod
+    def _check_name(name: str) -> None:
+        try:
+            check_tenant_name(name)
+        except BadTenantName as error:
+            raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
