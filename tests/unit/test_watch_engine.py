@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench.watch.engine import WatchEngine
 from workbench.watch.events import RunCancelled, RunFinished, RunStarted, SpecFinished
+from workbench.watch.forkserver import ForkServer
 
 FEATURE = "domain/features/products/add.py"
 PRODUCTS_ADD = "domain.features.products.add"
@@ -144,7 +145,29 @@ def test_the_engine_runs_without_textual():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
-def test_the_fork_server_never_imports_the_project(project):
-    code = ("import sys; from workbench.watch import forkserver; forkserver._warm_up(); "
-            "sys.exit(any(m == 'domain' or m.startswith('domain.') for m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], cwd=Path(project.root)).returncode == 0
+async def test_the_fork_server_imports_the_contracts_but_no_feature(project):
+    server = ForkServer(project)
+    await server.start()
+    await server.stop()
+    contracts = project.root / Path(*project.contracts.split("."))
+    assert any(p.name == "inventory_pb2.py" for p in server.imported)
+    assert all(p.is_relative_to(contracts) or p.name == "__init__.py" for p in server.imported)
+    assert not any(p.is_relative_to(project.features_dir) for p in server.imported)
+
+
+async def test_a_contract_change_restarts_the_fork_server(project_copy):
+    engine = WatchEngine(project_copy)
+    events = engine.events()
+    try:
+        await next_run(events)
+        first_server = engine._forkserver._process.pid
+        contract = project_copy.root / "domain/contracts/inventory_pb2.py"
+        contract.write_text(contract.read_text() + "\n")
+        everything = await next_run(events)
+        assert {v.reason for v in everything.verdicts.values()} == {
+            "the contracts changed: domain/contracts/inventory_pb2.py"}
+        assert everything.statuses() == {"pass"}
+        assert engine._forkserver._process.pid != first_server
+    finally:
+        engine.stop()
+        await events.aclose()

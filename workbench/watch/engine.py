@@ -96,6 +96,7 @@ class WatchEngine:
         self._stopping = asyncio.Event()
         self._current = None  # the WorkerRun in progress
         self._runs = 0
+        self._fresh_parent = False  # a file the fork server imported changed
 
     # -- what front ends call -------------------------------------------------
 
@@ -130,6 +131,8 @@ class WatchEngine:
     def notice(self, paths: Iterable[Path | str]) -> None:
         """As if `paths` had just been saved (watchfiles calls this on every change)."""
         changed = [Path(p) if Path(p).is_absolute() else self.project.root / p for p in paths]
+        if any(p.resolve() in self._forkserver.imported for p in changed):
+            self._fresh_parent = True
         self._emit(ChangeSeen(sorted(relative_file(self.project.root, p) for p in changed)))
         selection = self._affected.select(changed)
         selection.since = _saved_at(changed)
@@ -182,6 +185,9 @@ class WatchEngine:
         self._emit(RunStarted(number, selection.known(self.specs), sorted(selection.files),
                               round(selection.select_ms, 3)))
         self.running = True
+        if self._fresh_parent:
+            self._fresh_parent = False
+            await self._forkserver.restart()
         run = self._current = await self._forkserver.run(selection.request())
         finished: set[str] = set()
         passed = failed = 0

@@ -26,9 +26,11 @@ import sys
 from pathlib import Path
 from typing import AsyncIterator
 
-from workbench.config import Project
+from workbench.config import Project, find_project
+from workbench.core.registry import contract_messages
+from workbench.watch.fresh_source import compile_from_source
+from workbench.watch.spec_cache import SpecCache
 
-_READY = b"ready"
 _GO = b"go"
 _LINE_LIMIT = 64 * 1024 * 1024  # one verdict with a long traceback is one line
 
@@ -81,9 +83,13 @@ class ForkServer:
         self.output = output
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
+        self.imported: set[Path] = set()  # the project's files it imported (the contracts): a change needs a restart
 
     async def start(self) -> None:
-        """Start the warm parent and wait until it has imported what workers need."""
+        """Start the warm parent and wait until it has imported what workers need.
+
+        It says it is ready with the list of the project's files it imported.
+        """
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "workbench.watch.forkserver", str(theirs.fileno()), str(self.project.root)],
@@ -94,9 +100,17 @@ class ForkServer:
         theirs.close()
         ours.setblocking(False)
         self._socket = ours
-        ready = await asyncio.get_running_loop().sock_recv(ours, len(_READY))
-        if ready != _READY:
-            raise RuntimeError(f"the watch fork server did not start (exit code {self._process.poll()})")
+        ready = b""
+        while not ready.endswith(b"\n"):
+            chunk = await asyncio.get_running_loop().sock_recv(ours, 65536)
+            if not chunk:
+                raise RuntimeError(f"the watch fork server did not start (exit code {self._process.wait()})")
+            ready += chunk
+        self.imported = {Path(f) for f in json.loads(ready)}
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
 
     async def run(self, request: dict) -> WorkerRun:
         if self._process is None or self._process.poll() is not None:
@@ -154,23 +168,51 @@ def serve(channel: socket.socket, root: Path) -> None:
     from workbench.watch import worker
 
     _warm_up()
-    channel.sendall(_READY)
+    compile_from_source(root)
+    project = find_project(root)
+    cache = _spec_cache(project)
+    channel.sendall(json.dumps(_imported_from(project.domain_dir)).encode() + b"\n")
     workers: set[int] = set()
     while True:
         message, fds, _, _ = socket.recv_fds(channel, len(_GO), 2)
         if not message:
             break  # the engine is gone
         request_fd, result_fd = fds
+        if cache is not None:
+            cache.refresh(project.specs_dir)  # here, so the next worker finds it parsed too
         pid = os.fork()
         if pid == 0:
             channel.close()
-            os._exit(worker.main(root, request_fd, result_fd))
+            os._exit(worker.main(root, request_fd, result_fd, cache))
         os.close(request_fd)
         os.close(result_fd)
         workers = _reap(workers) | {pid}
     for pid in workers:  # still our children (unreaped), so these ids cannot belong to anyone else
         os.kill(pid, signal.SIGKILL)
     _reap(workers)
+
+
+def _spec_cache(project: Project) -> SpecCache | None:
+    """Every spec file parsed, with the contracts' message classes.
+
+    The contracts are the one part of the project imported here: generated
+    code that rarely changes, and parsing specs needs them. When one changes,
+    the engine starts a new fork server. When they do not import, each worker
+    finds out and reports it.
+    """
+    project.make_importable()
+    try:
+        cache = SpecCache(contract_messages(project.contracts))
+    except Exception:
+        return None
+    cache.refresh(project.specs_dir)
+    return cache
+
+
+def _imported_from(folder: Path) -> list[str]:
+    files = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
+    paths = (Path(f).resolve() for f in files if f)
+    return sorted(str(p) for p in paths if p.is_relative_to(folder.resolve()))
 
 
 def _reap(workers: set[int]) -> set[int]:

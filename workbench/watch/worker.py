@@ -1,7 +1,8 @@
 """What a forked watch worker does: load the domain fresh from disk, run the
 requested specs, and write one JSON line per thing that happened.
 
-Lines, in order: `pid`; `registry` (the broken feature modules) or `crash`
+The fork server hands over its SpecCache, so spec files are parsed only
+when they changed. Lines, in order: `pid`; `registry` (the broken feature modules) or `crash`
 (the domain did not load at all: the traceback); `loaded` per spec file (its
 specs, or its syntax error); `verdict` per spec; `done`.
 """
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import traceback
-from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 from pathlib import Path
 from typing import TextIO
 
@@ -20,20 +19,20 @@ from workbench.config import find_project
 from workbench.core.domain import Domain
 from workbench.core.registry import Registry
 from workbench.specs.errors import SpecSyntaxError
-from workbench.specs.parser import parse_spec_file
 from workbench.specs.report import verdict_json
 from workbench.specs.runner import ERROR, run_spec
 from workbench.specs.sandbox import SpecSandbox
+from workbench.watch.spec_cache import SpecCache
 from workbench.watch.spec_ids import file_of, relative_file, spec_id
 
 
-def main(root: Path, request_fd: int, result_fd: int) -> int:
+def main(root: Path, request_fd: int, result_fd: int, cache: SpecCache | None) -> int:
     with os.fdopen(result_fd, "w", encoding="utf-8") as out:
         _say(out, type="pid", pid=os.getpid())
         with os.fdopen(request_fd, "rb") as pipe:
             request = json.loads(pipe.read())
         try:
-            _run(root, request, out)
+            _run(root, request, out, cache)
         except Exception:
             _say(out, type="crash", traceback=traceback.format_exc())
         _say(out, type="done")
@@ -45,11 +44,11 @@ def _say(out: TextIO, **message) -> None:
     out.flush()
 
 
-def _run(root: Path, request: dict, out: TextIO) -> None:
-    _compile_from_source(root)
-    project = find_project(root)
-    domain = Domain.load(project)
+def _run(root: Path, request: dict, out: TextIO, cache: SpecCache | None) -> None:
+    domain = Domain.load(find_project(root))
     registry = domain.registry
+    if cache is None or cache.messages != domain.messages:
+        cache = SpecCache(domain.messages)
     _say(out, type="registry", broken=[
         {"file": relative_file(root, b.path), "error": b.error, "traceback": b.traceback} for b in registry.broken])
     wanted = set(request["specs"])
@@ -57,7 +56,7 @@ def _run(root: Path, request: dict, out: TextIO) -> None:
     specs = []
     for file in sorted(whole | {file_of(s) for s in wanted}):
         try:
-            spec_file = parse_spec_file(root / file, domain.messages)
+            spec_file = cache.get(root / file)
         except SpecSyntaxError as error:
             _say(out, type="loaded", file=file, specs=[], error=str(error))
             continue
@@ -80,22 +79,3 @@ def _unserved(spec, registry: Registry) -> bool:
     """The spec needs a handler or an applier that no feature provides."""
     return type(spec.when) not in registry.handlers or any(
         type(event) not in registry.appliers for event in (*spec.given, *spec.events))
-
-
-class _FreshSourceLoader(SourceFileLoader):
-    """Compiles from source every time, never trusting cached bytecode: a .pyc
-    is checked by the source's mtime in whole seconds and its size, so two
-    same-size saves within one second would otherwise run the older code."""
-
-    def path_stats(self, path):
-        raise OSError("compile from source")  # the loader then neither reads nor writes a .pyc
-
-
-def _compile_from_source(root: Path) -> None:
-    def finder_for(path: str):
-        if not Path(path).resolve().is_relative_to(root):
-            raise ImportError(f"{path} is outside the project")  # the next path hook handles it
-        return FileFinder(path, (_FreshSourceLoader, SOURCE_SUFFIXES))
-
-    sys.path_hooks.insert(0, finder_for)
-    sys.path_importer_cache.clear()
