@@ -38,7 +38,8 @@ def test_a_malformed_file_keeps_its_specs_and_says_where_it_broke(shop, domain):
     index = index_of(shop, domain)
     path = shop.specs_dir / "products" / "add.spec"
     path.write_text(path.read_text().replace("AddProductsReq skus", "AddProductsRq skus", 1))
-    entry = index.reload_file(path)
+    assert index.reload_file(path), "the tree must show the file's error"
+    entry = index.files["specs/products/add.spec"]
     assert entry.error.startswith(f"{path}:10: ") and "AddProductsReq" in entry.error
     assert len(entry.specs) == 4
 

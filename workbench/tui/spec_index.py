@@ -56,16 +56,27 @@ class SpecIndex:
 
     def load(self) -> None:
         for path in spec_paths([self.specs_dir]):
-            self.reload_file(path)
+            self._read(path)
 
-    def reload_file(self, path: Path) -> FileEntry:
-        """Parse one spec file again (after a save); a malformed file keeps its error."""
+    def reload_file(self, path: Path) -> bool:
+        """Parse one spec file again (after a save); a malformed file keeps its error.
+
+        True when the tree must change: specs came, went or were renamed, or the
+        file's error changed."""
         path = path if path.is_absolute() else self.root / path
+        before = self._outline(self.files.get(relative_file(self.root, path)))
+        return before != self._outline(self._read(path))
+
+    @staticmethod
+    def _outline(entry: FileEntry | None):
+        return None if entry is None else ([(e.spec_id, e.spec.name) for e in entry.specs], entry.error)
+
+    def _read(self, path: Path) -> FileEntry | None:
         file = relative_file(self.root, path)
         area = self._area(path)
         if not path.exists():
             self.files.pop(file, None)
-            return FileEntry(file, area, None, [], "deleted")
+            return None
         try:
             spec_file = parse_spec_file(path, self.messages)
         except SpecSyntaxError as error:

@@ -73,8 +73,8 @@ class MainScreen(Screen):
         elif isinstance(event, ev.RunStarted):
             status.running = f"run {event.run}: {len(event.selection) or 'every'} spec(s)"
         elif isinstance(event, ev.SpecsLoaded):
-            self.index.reload_file(self.app.project.root / event.file)
-            tree.rebuild(self._filtered())
+            if self.index.reload_file(self.app.project.root / event.file):
+                tree.rebuild(self._filtered())
         elif isinstance(event, ev.SpecFinished):
             self.index.verdicts[event.spec_id] = event.verdict
             self.index.reasons[event.spec_id] = event.reason
@@ -113,8 +113,9 @@ class MainScreen(Screen):
             view.show_file(self.index.files[data.key])
             diff.display = False
         else:
-            counts = self.index.counts([e for e in self.index.entries() if self.index.files[e.file].area == data.key])
-            view.show_text(f"{data.key}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+            area = data.key.removeprefix("area:")
+            counts = self.index.counts([e for e in self.index.entries() if self.index.files[e.file].area == area])
+            view.show_text(f"{area}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
             diff.display = False
 
     def show_spec(self, spec_id: str) -> None:

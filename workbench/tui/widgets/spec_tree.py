@@ -17,7 +17,7 @@ from workbench.tui.spec_index import SpecEntry, SpecIndex
 @dataclass(frozen=True)
 class NodeData:
     kind: str  # "area", "file" or "spec"
-    key: str  # the area's name, the file, or the spec id
+    key: str  # "area:" + the area's name, the file, or the spec id
 
 
 class SpecTree(Tree[NodeData]):
@@ -32,8 +32,10 @@ class SpecTree(Tree[NodeData]):
         self.index = index
         self.show_root = False
         self.guide_depth = 2
-        self._by_key: dict[str, TreeNode[NodeData]] = {}  # spec id / file / area -> node
+        self._by_key: dict[str, TreeNode[NodeData]] = {}  # spec id / file / "area:" + area -> node
+        self._members: dict[str, list[SpecEntry]] = {}  # file / "area:" + area -> the specs shown under it
         self._shown: list[SpecEntry] = []
+        self._stale: set[str] = set()  # nodes to relabel at the next refresh
 
     def rebuild(self, entries: list[SpecEntry]) -> None:
         """Show these entries only, keeping the cursor on the same spec when it is still shown."""
@@ -41,13 +43,15 @@ class SpecTree(Tree[NodeData]):
         self._shown = entries
         self.clear()
         self._by_key.clear()
+        self._members.clear()
         expand = len(entries) < len(self.index.entries())  # a filter: show every match at once
         for area, files in self.index.grouped(entries).items():
-            area_node = self.root.add("", NodeData("area", area), expand=True)
-            self._by_key["area:" + area] = area_node
+            area_key = "area:" + area
+            self._by_key[area_key] = area_node = self.root.add("", NodeData("area", area_key), expand=True)
+            self._members[area_key] = [entry for file_entries in files.values() for entry in file_entries]
             for file, file_entries in files.items():
-                file_node = area_node.add("", NodeData("file", file), expand=expand)
-                self._by_key[file] = file_node
+                self._by_key[file] = file_node = area_node.add("", NodeData("file", file), expand=expand)
+                self._members[file] = file_entries
                 for entry in file_entries:
                     self._by_key[entry.spec_id] = file_node.add_leaf("", NodeData("spec", entry.spec_id))
         self.refresh_labels()
@@ -59,11 +63,20 @@ class SpecTree(Tree[NodeData]):
             node.set_label(self._label(node.data))
 
     def refresh_spec(self, spec_id: str) -> None:
-        """A verdict came: relabel the spec, its file and its area."""
+        """A verdict came: relabel the spec, its file and its area, once per
+        screen refresh however many verdicts arrive meanwhile."""
         node = self._by_key.get(spec_id)
+        if not self._stale:
+            self.call_after_refresh(self._relabel_stale)
         while node is not None and node.data is not None:
-            node.set_label(self._label(node.data))
+            self._stale.add(node.data.key)
             node = node.parent
+
+    def _relabel_stale(self) -> None:
+        stale, self._stale = self._stale, set()
+        for key in stale:
+            if key in self._by_key:
+                self._by_key[key].set_label(self._label(self._by_key[key].data))
 
     def select_spec(self, spec_id: str) -> bool:
         node = self._by_key.get(spec_id)
@@ -87,15 +100,14 @@ class SpecTree(Tree[NodeData]):
             entry = index.entry(data.key)
             name = entry.spec.name if entry else data.key
             return Text.assemble(mark(index.status(data.key)), " ", name)
+        counts = counts_text(index.counts(self._members.get(data.key, [])))
         if data.kind == "file":
             file_entry = index.files.get(data.key)
-            entries = [e for e in self._shown if e.file == data.key]
             label = Text(data.key.rsplit("/", 1)[-1], style="bold")
             if file_entry and file_entry.error:
                 label.append(" (cannot read)", style="bold red")
-            return label + counts_text(index.counts(entries))
-        entries = [e for e in self._shown if index.files[e.file].area == data.key]
-        return Text(data.key, style="bold underline") + counts_text(index.counts(entries))
+            return label + counts
+        return Text(data.key.removeprefix("area:"), style="bold underline") + counts
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         event.stop()

@@ -45,5 +45,6 @@ class SpecView(Vertical):
     def _doc(self, header: list[str]) -> None:
         doc = self.query_one("#feature-doc", Markdown)
         doc.display = bool(header)
-        if header:
-            doc.update(comments_markdown(header))
+        text = comments_markdown(header)
+        if header and text != doc.source:  # specs of one file share it: render it once
+            doc.update(text)
