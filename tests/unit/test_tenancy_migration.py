@@ -109,3 +109,22 @@ def test_a_tenant_moves_under_load_with_no_acknowledged_write_lost_or_doubled(no
             inventory_pb2_grpc.InventoryServiceStub(channel).ListLocations(inv.ListLocationsReq(), metadata=TENANT)
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert f"moved to {target.server.address}" in refused.value.details()
+
+
+def test_bf_compact_and_bf_migrate_report_what_they_did(nodes, capsys):
+    from workbench.cli import main
+
+    source, target = nodes
+    source.pool.create("shop")
+    tenant = source.pool.get("shop")
+    shelf = tenant.execute(inv.AddLocationsReq(locs=[inv.AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
+    product = tenant.execute(inv.AddProductsReq(skus=["cola"])).response.uids[0]
+    for _ in range(30):
+        tenant.execute(inv.UpdateInventoryReq(location=shelf, product=product, OnHandChange=2))
+    assert main(["compact", "shop", "--server", source.server.address]) == 0
+    assert "shop: 32 -> 3 events" in capsys.readouterr().out
+    assert main(["migrate", "shop", "--server", source.server.address, "--to", target.server.address]) == 0
+    assert f"shop now on {target.server.address}: 3 events copied" in capsys.readouterr().out
+    assert target.pool.get("shop").execute(inv.GetLocInventoryReq(location=shelf)).response.items[0].OnHand == 60
+    assert main(["migrate", "shop", "--server", source.server.address, "--to", target.server.address]) == 1
+    assert f"moved to {target.server.address}" in capsys.readouterr().err

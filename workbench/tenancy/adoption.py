@@ -19,7 +19,7 @@ from workbench.service.event_log import EventLog
 from workbench.service.rpc import TENANT_METADATA
 from workbench.tenancy.pool import TenantPool
 
-APPLY_EVERY = 2000  # events: keep the state close behind, so the final catch-up is short
+APPLY_EVERY = 500  # events: keep the state close behind, so the final catch-up is short
 
 
 class Adoption:
@@ -40,6 +40,10 @@ class Adoption:
     def wait_for(self, position: int, timeout: float) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: self.position >= position or self.error, timeout) and not self.error
+
+    def apply(self) -> None:
+        """Bring the state up to what is copied (between rounds, so the final catch-up has little left)."""
+        self.tenant.catch_up()
 
     def finish(self, position: int, timeout: float) -> bool:
         """Once the copy reaches `position` (where the source stopped), serve the tenant here."""

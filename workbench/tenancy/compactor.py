@@ -59,7 +59,7 @@ def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
     rebuilt = _replay(domain, events)
     if state_fingerprint(rebuilt, rules.CANON) != fingerprint:
         raise CompactionError(f"tenant {tenant.name!r}: the compacted events do not rebuild the same state; the log is kept")
-    before = _count(tenant.log.path, position)
+    before = logged_events(tenant.log.path, position)
     bytes_before = _size(tenant.log.path)
     if len(events) >= before:
         return Compacted(tenant.name, before, before, bytes_before, bytes_before, fingerprint, 0.0, None)
@@ -153,7 +153,8 @@ def _archive(log_path: Path, archive_folder: Path, generation: int) -> Path:
     return target
 
 
-def _count(log_path: Path, up_to: int) -> int:
+def logged_events(log_path: Path, up_to: int) -> int:
+    """How many events the log holds at positions up to `up_to`."""
     db = sqlite3.connect(str(log_path))
     try:
         return db.execute("SELECT count(*) FROM events WHERE position <= ?", (up_to,)).fetchone()[0]

@@ -19,6 +19,7 @@ from domain.contracts.tenancy_pb2 import AdoptProgressReq, AdoptReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError
+from workbench.tenancy.compactor import logged_events
 from workbench.tenancy.moved import MovedState, record_move
 from workbench.tenancy.pool import TenantPool
 
@@ -30,8 +31,8 @@ CATCH_UP_LIMIT_SECONDS = 600.0
 
 @dataclass
 class Migrated:
-    events: int
-    caught_up_live: int
+    events: int  # copied
+    caught_up_live: int  # positions logged while the copy ran
     pause_seconds: float
     total_seconds: float
 
@@ -55,14 +56,16 @@ def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_paus
                 if not progress.finished:
                     raise ServiceError(Code.ABORTED, f"{target} did not catch up within {max_pause} s"
                                        f" ({progress.position} of {end}); {name!r} stays here")
+                copied = logged_events(tenant.log.path, end)
                 record_move(tenant.folder, target)
                 tenant.log.close()
                 tenant.db.close()
                 tenant.db = MovedState(name, target)
+                pool.forget(name)  # from now on, opening it finds the move recorded
                 pause = time.perf_counter() - held
     finally:
         release()
-    return Migrated(end, end - first_end, pause, time.perf_counter() - started)
+    return Migrated(copied, end - first_end, pause, time.perf_counter() - started)
 
 
 def _catch_up(stub: TenancyServiceStub, tenant, name: str, target: str) -> None:

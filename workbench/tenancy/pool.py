@@ -53,6 +53,11 @@ class TenantPool(Tenants):
         with self._pool_lock:
             return list(self._open)
 
+    def forget(self, name: str) -> None:
+        """Drop a tenant that left (moved) without closing it: calls still holding it meet its stand-in state."""
+        with self._pool_lock:
+            self._open.pop(name, None)
+
     def shred(self, name: str) -> None:
         """Close the tenant and delete its key: whatever it left on disk stays unreadable."""
         if self.keyring is None:

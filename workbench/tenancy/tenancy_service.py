@@ -73,8 +73,8 @@ class TenancyService:
         timeout = max(0.0, min(request.timeout_seconds, 30.0))
         if request.finish:
             adoption.finish(request.position, timeout)
-        else:
-            adoption.wait_for(request.position, timeout)
+        elif adoption.wait_for(request.position, timeout):
+            adoption.apply()
         return AdoptProgressResp(position=adoption.position, finished=adoption.finished, error=adoption.error)
 
     def _hold(self, name: str):

@@ -1,0 +1,36 @@
+"""`bf migrate TENANT --to ADDR`: move a tenant from a running node (--server)
+to another running node while it keeps serving."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import grpc
+
+from domain.contracts.tenancy_pb2 import MigrateReq
+from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
+from workbench.config import Project
+from workbench.service.server import DEFAULT_LISTEN
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("migrate", help="move a tenant to another bf serve node without downtime")
+    parser.add_argument("tenant", help="the tenant's name")
+    parser.add_argument("--to", required=True, metavar="ADDR", help="the target node, as its clients dial it")
+    parser.add_argument("--server", default=DEFAULT_LISTEN, metavar="ADDR",
+                        help=f"the node the tenant is on now (default {DEFAULT_LISTEN})")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    try:
+        with grpc.insecure_channel(args.server) as channel:
+            done = TenancyServiceStub(channel).Migrate(MigrateReq(tenant=args.tenant, to=args.to), timeout=3600)
+    except grpc.RpcError as error:
+        print(f"bf migrate: {args.server}: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    print(f"bf migrate: {args.tenant} now on {args.to}: {done.events} events copied ({done.caught_up_live} while it"
+          f" kept serving); writes held {done.pause_seconds * 1000:.1f} ms; {done.total_seconds:.2f} s in all;"
+          f" {args.server} now refuses it, naming {args.to}")
+    return 0
