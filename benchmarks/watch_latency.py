@@ -8,7 +8,7 @@ code change inside the feature's handler (`bench_edits = N`), so testmon's
 per-function fingerprints see it too. The pytest side has one pytest test per
 spec, each running that spec through the bf runner; testmon selects the tests
 that executed the changed code, and pytest-watcher starts `pytest --testmon`
-on each save. Both debounce a save for 20 ms. The figure for each save is the
+on each save. Both debounce a save for 10 ms. The figure for each save is the
 time from writing the file to reading the last verdict line (bf) or pytest's
 summary line, measured here in the driving process.
 """
@@ -36,7 +36,7 @@ from workbench.core.domain import Domain
 from workbench.specs.loader import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
-DEBOUNCE_SECONDS = 0.02  # bf watch's default; pytest-watcher gets the same
+DEBOUNCE_SECONDS = 0.01  # bf watch's default; pytest-watcher gets the same
 LINE_TIMEOUT = 60.0
 # watchdog adds its inotify watches in a thread after pytest-watcher says it is waiting; a save before then is missed.
 WATCHDOG_SETTLE_SECONDS = 1.0

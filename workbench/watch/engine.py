@@ -63,7 +63,7 @@ from workbench.watch.events import (
 from workbench.watch.forkserver import ForkServer
 from workbench.watch.spec_ids import file_of, relative_file
 
-DEBOUNCE_MS = 20  # editors write a file in a few steps within a few milliseconds
+DEBOUNCE_MS = 10  # editors write a file in a few steps within a millisecond or two; later saves cancel and merge
 _RECENT_SECONDS = 5.0
 WATCHED_SUFFIXES = (".py", ".spec", ".sql", ".proto", ".lua")
 

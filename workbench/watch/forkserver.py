@@ -28,7 +28,7 @@ from typing import AsyncIterator
 
 from workbench.config import Project, find_project
 from workbench.core.registry import contract_messages
-from workbench.watch.fresh_source import compile_from_source
+from workbench.watch.fresh_source import compile_from_source, precompile
 from workbench.watch.spec_cache import SpecCache
 
 _GO = b"go"
@@ -171,6 +171,7 @@ def serve(channel: socket.socket, root: Path) -> None:
     compile_from_source(root)
     project = find_project(root)
     cache = _spec_cache(project)
+    precompile(project.domain_dir)
     channel.sendall(json.dumps(_imported_from(project.domain_dir)).encode() + b"\n")
     workers: set[int] = set()
     while True:
@@ -178,8 +179,9 @@ def serve(channel: socket.socket, root: Path) -> None:
         if not message:
             break  # the engine is gone
         request_fd, result_fd = fds
+        precompile(project.domain_dir)  # here, so the next worker finds it compiled too
         if cache is not None:
-            cache.refresh(project.specs_dir)  # here, so the next worker finds it parsed too
+            cache.refresh(project.specs_dir)
         pid = os.fork()
         if pid == 0:
             channel.close()

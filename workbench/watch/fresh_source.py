@@ -1,8 +1,10 @@
-"""Import the project's modules from their source, never from cached bytecode.
+"""Import the project's modules from their current source, never from a .pyc.
 
 A .pyc is trusted when the source's modification time (in whole seconds) and
 size match, so two same-size saves within one second would run the older
-code. The project's few small modules compile in a few milliseconds.
+code. Instead, code compiled from source is kept in memory, keyed by the
+file's exact stamp: the fork server compiles the project's modules ahead, a
+worker it forks inherits them, and only a file changed since compiles again.
 """
 
 from __future__ import annotations
@@ -10,15 +12,44 @@ from __future__ import annotations
 import sys
 from importlib.machinery import SOURCE_SUFFIXES, FileFinder, SourceFileLoader
 from pathlib import Path
+from types import CodeType
+
+from workbench.watch.stamp import file_stamp, settled
+
+_compiled: dict[str, tuple[tuple, CodeType]] = {}  # source file -> (its stamp, its code)
 
 
 class _FreshSourceLoader(SourceFileLoader):
-    def path_stats(self, path):
-        raise OSError("compile from source")  # the loader then neither reads nor writes a .pyc
+    def get_code(self, fullname: str) -> CodeType:
+        return compiled(self.get_filename(fullname))
+
+
+def compiled(path: str) -> CodeType:
+    """The code of `path` as it is on disk now; raises SyntaxError for a broken file."""
+    stamp = file_stamp(path)  # before reading: a save in between makes the next stamp differ
+    hit = _compiled.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with open(path, "rb") as source:
+        code = compile(source.read(), path, "exec", dont_inherit=True)
+    if settled(stamp):
+        _compiled[path] = (stamp, code)
+    return code
+
+
+def precompile(folder: Path) -> None:
+    """Compile every module under `folder` that changed since it was last compiled;
+    not one saved a moment ago, which could not be kept (its worker compiles it)."""
+    for path in folder.rglob("*.py"):
+        if settled(file_stamp(path)):
+            try:
+                compiled(str(path))
+            except (SyntaxError, ValueError, OSError):
+                pass  # the worker importing it reports the error
 
 
 def compile_from_source(root: Path) -> None:
-    """From now on, modules under `root` are compiled from source when imported."""
+    """From now on, modules under `root` are imported from their current source."""
     root = root.resolve()
 
     def finder_for(path: str):

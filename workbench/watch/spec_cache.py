@@ -4,13 +4,13 @@ parsed again only when it changed on disk."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from workbench.specs.errors import SpecSyntaxError
 from workbench.specs.loader import spec_paths
 from workbench.specs.model import SpecFile
 from workbench.specs.parser import parse_spec_file
+from workbench.watch.stamp import file_stamp, settled
 
 
 class SpecCache:
@@ -20,31 +20,28 @@ class SpecCache:
 
     def get(self, path: Path) -> SpecFile:
         """The parsed file; raises its SpecSyntaxError when it is malformed."""
-        stamp = _stamp(path)
+        stamp = file_stamp(path)
         cached = self._files.get(path)
-        if cached is None or cached[0] != stamp:
+        if cached is not None and cached[0] == stamp:
+            parsed = cached[1]
+        else:
             try:
-                parsed: SpecFile | SpecSyntaxError = parse_spec_file(path, self.messages)
+                parsed = parse_spec_file(path, self.messages)
             except SpecSyntaxError as error:
                 parsed = error
-            cached = self._files[path] = (stamp, parsed)
-        if isinstance(cached[1], SpecSyntaxError):
-            raise cached[1]
-        return cached[1]
+            if settled(stamp):
+                self._files[path] = (stamp, parsed)
+        if isinstance(parsed, SpecSyntaxError):
+            raise parsed
+        return parsed
 
     def refresh(self, specs_dir: Path) -> None:
-        """Parse every new or changed spec file now, so no worker has to."""
+        """Parse every new or changed spec file now, so no worker has to; not one
+        saved a moment ago, which could not be kept (its worker parses it)."""
         for path in spec_paths([specs_dir]):
-            try:
-                self.get(path)
-            except SpecSyntaxError:
-                pass  # kept: the worker that needs the file reports it
+            if settled(file_stamp(path)):
+                try:
+                    self.get(path)
+                except SpecSyntaxError:
+                    pass  # kept: the worker that needs the file reports it
 
-
-def _stamp(path: Path) -> tuple:
-    """What changes when the file is saved (editors that replace the file change the inode)."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return ()
-    return status.st_mtime_ns, status.st_size, status.st_ino

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import traceback
 from pathlib import Path
 from typing import TextIO
@@ -24,6 +25,10 @@ from workbench.specs.runner import ERROR, run_spec
 from workbench.specs.sandbox import SpecSandbox
 from workbench.watch.spec_cache import SpecCache
 from workbench.watch.spec_ids import file_of, relative_file, spec_id
+
+_FLUSH_SECONDS = 0.005
+_FLUSH_AT_ONCE = {"pid", "done"}  # the pid: to be killed when a newer save cancels the run
+_flushed = 0.0
 
 
 def main(root: Path, request_fd: int, result_fd: int, cache: SpecCache | None) -> int:
@@ -40,8 +45,14 @@ def main(root: Path, request_fd: int, result_fd: int, cache: SpecCache | None) -
 
 
 def _say(out: TextIO, **message) -> None:
+    """Write a line; they reach the engine at least every few milliseconds, a
+    flush per line costs more than the spec itself."""
+    global _flushed
     out.write(json.dumps(message) + "\n")
-    out.flush()
+    now = time.perf_counter()
+    if message["type"] in _FLUSH_AT_ONCE or now - _flushed > _FLUSH_SECONDS:
+        out.flush()
+        _flushed = now
 
 
 def _run(root: Path, request: dict, out: TextIO, cache: SpecCache | None) -> None:
