@@ -18,15 +18,15 @@ class ServerFailed(RuntimeError):
 
 
 class ServerProcess:
-    """`bf serve --listen LISTEN --data DATA`, started now; `address` is where it listens."""
+    """`bf serve --listen LISTEN --data DATA [OPTIONS]`, started now; `address` is where it listens."""
 
-    def __init__(self, project: Project, listen: str, data: Path):
+    def __init__(self, project: Project, listen: str, data: Path, options: tuple[str, ...] = ()):
         self.log_path = data / "serve.log"
         data.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "workbench.cli", "--project", str(project.root),
-             "serve", "--listen", listen, "--data", str(data)],
+             "serve", "--listen", listen, "--data", str(data), *options],
             stdout=subprocess.PIPE, stderr=self._log, text=True)
         first_line = self.process.stdout.readline()
         if not first_line.startswith(READY_PREFIX):

@@ -9,6 +9,7 @@ the node has, and a failure opening one tenant is that tenant's error alone.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import Counter
 from pathlib import Path
@@ -36,6 +37,11 @@ class TenantPool(Tenants):
         # the registry's: it never waits for the registry's lock while holding this one.
         self._pool_lock = threading.RLock()
         self.opened = self.closed_idle = 0  # counters for benchmarks and tests
+        # Closing checkpoints and fsyncs a tenant's files (tens of ms): a thread
+        # of its own does it, so the request that caused it does not wait.
+        self._closing: queue.Queue[Tenant | None] = queue.Queue()
+        self._closer = threading.Thread(target=self._close_in_background, name="bf-pool-closer", daemon=True)
+        self._closer.start()
         super().__init__(domain, data_dir)
 
     @property
@@ -52,6 +58,11 @@ class TenantPool(Tenants):
         """The open tenants, least recently used first."""
         with self._pool_lock:
             return list(self._open)
+
+    def close(self) -> None:
+        self._closing.put(None)
+        self._closer.join()
+        super().close()
 
     def forget(self, name: str) -> None:
         """Drop a tenant that left (moved) without closing it: calls still holding it meet its stand-in state."""
@@ -119,5 +130,9 @@ class TenantPool(Tenants):
             return
         idle = [n for n in self._open if n != keep and not self._holds[n]]
         for name in idle[: max(0, len(self._open) - self.max_open)]:
-            self._open.pop(name).close()
+            self._closing.put(self._open.pop(name))
             self.closed_idle += 1
+
+    def _close_in_background(self) -> None:
+        while (tenant := self._closing.get()) is not None:
+            tenant.close()
