@@ -1,0 +1,45 @@
+"""`bf replay`: rebuild a tenant's state from its event log, with progress, and say how fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.bench.progress_bar import ProgressBar
+from workbench.bench.replay import NoLog, replay
+from workbench.commands.serve import DEFAULT_DATA
+from workbench.config import Project
+from workbench.core.domain import Domain
+from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, check_tenant_name
+
+EXIT_BAD_INPUT = 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("replay", help="rebuild a tenant's state from its event log (stop bf serve first)")
+    parser.add_argument("tenant", nargs="?", default=DEFAULT_TENANT, help=f"the tenant (default {DEFAULT_TENANT})")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help=f"the folder bf serve keeps its tenants in (default: {DEFAULT_DATA}/ in the project)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    try:
+        name = check_tenant_name(args.tenant)
+    except BadTenantName as error:
+        print(f"bf replay: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    folder = (args.data or project.root / DEFAULT_DATA) / "tenants" / name
+    bar = ProgressBar()
+    try:
+        replayed = replay(Domain.load(project), folder,
+                          lambda done, total: bar.show(done / total if total else 1.0, f"{done:,} of {total:,} events"))
+    except NoLog as error:
+        print(f"bf replay: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        bar.clear()
+    print(f"replayed {replayed.events:,} events of tenant {name} in {replayed.seconds:.2f} s: "
+          f"{replayed.per_second:,.0f} events/s")
+    return 0
