@@ -1,6 +1,7 @@
 """The durable event store: the log, a tenant's state as its projection, the tenants of a folder."""
 
 import threading
+import time
 
 import pytest
 
@@ -133,3 +134,61 @@ def test_tenants_are_created_listed_and_checked_by_name(domain, tmp_path):
     again = Tenants(domain, tmp_path)
     assert again.get("shop-1").execute(AddProductsReq(skus=["a"])).code == Code.ALREADY_EXISTS
     again.close()
+
+
+def _queue_up(tenant, requests):
+    """Start a thread per request while the tenant is busy (its lock held), and wait until all are queued."""
+    results = {}
+
+    def call(index, request):
+        try:
+            results[index] = tenant.execute(request)
+        except Exception as error:
+            results[index] = error
+    threads = [threading.Thread(target=call, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(tenant._queue) < len(requests) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return threads, results
+
+
+def test_requests_that_wait_for_a_busy_tenant_are_committed_together_in_order(domain, tmp_path, monkeypatch):
+    tenant = Tenant("t", domain, tmp_path)
+    tenant.execute(AddProductsReq(skus=["dup"]))
+    commits = []
+    append_requests = tenant.log.append_requests
+    monkeypatch.setattr(tenant.log, "append_requests", lambda requests: commits.append(len(requests)) or
+                        append_requests(requests))
+    requests = [AddProductsReq(skus=[f"p{i}"]) for i in range(6)] + [AddProductsReq(skus=["dup"])]
+    with tenant.lock:
+        threads, results = _queue_up(tenant, requests)
+        arrival = [ticket.request.skus[0] for ticket in tenant._queue]
+    for thread in threads:
+        thread.join(10)
+    assert commits == [6]  # one fsync for the six accepted; the duplicate was rejected
+    assert results[6].code == Code.ALREADY_EXISTS
+    assert [e.sku for e in tenant.events(after=1)] == [sku for sku in arrival if sku != "dup"]
+    assert [e.version for e in tenant.log.read(after=1)] == [2, 3, 4, 5, 6, 7]  # one version per request
+    assert {results[i].response.uids[0] for i in range(6)} == {e.uid for e in tenant.events(after=1)}
+
+
+def test_a_broken_request_in_a_group_fails_alone(domain, tmp_path, monkeypatch):
+    tenant = Tenant("t", domain, tmp_path)
+    add_products = tenant.registry.handlers[AddProductsReq]
+
+    def broken_for_x(tx, request):
+        response = add_products(tx, request)
+        if request.skus[0] == "x":
+            raise RuntimeError("broken after applying")
+        return response
+    monkeypatch.setitem(tenant.registry.handlers, AddProductsReq, broken_for_x)
+    with tenant.lock:
+        threads, results = _queue_up(tenant, [AddProductsReq(skus=[s]) for s in ("a", "x", "b")])
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(results[1], RuntimeError)
+    assert sorted(e.sku for e in tenant.events()) == ["a", "b"]
+    tenant.close()
+    assert state_rows(tmp_path / "state.db")["products"] == sorted((e.uid, e.sku) for e in Tenant("t", domain, tmp_path).events())

@@ -14,7 +14,7 @@ Each event has
   recorded  when it was appended (unix seconds)
 
 The API is small on purpose (others build compaction, encryption, migration
-and replay on it): `append`, `read`, `wait_beyond`, `last_position`,
+and replay on it): `append`, `append_requests`, `read`, `wait_beyond`, `last_position`,
 `version`, `close`. Everything is thread-safe.
 """
 
@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from workbench.tenancy.sealing import Sealer
@@ -90,30 +90,40 @@ class EventLog:
 
         Returns once they are on disk. Raises (and appends nothing) on failure.
         """
-        if not events:
-            return []
+        return self.append_requests([events])[0]
+
+    def append_requests(self, requests: list[list[tuple[str, bytes]]]) -> list[list[LoggedEvent]]:
+        """Append several requests' events in one commit (one fsync), each request
+        under its own next version; a request with no events gets none. All or nothing."""
+        if not any(requests):
+            return [[] for _ in requests]
         with self._lock:
             self._require_open()
-            version = self._version + 1
+            version, position = self._version, self._last_position
             now = time.time()
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                logged = []
-                for position, (type_name, data) in enumerate(events, self._last_position + 1):
-                    stored = self._sealer.seal(position, data, type_name) if self._sealer else data
-                    db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
-                               (position, version, type_name, stored, now))
-                    logged.append(LoggedEvent(position, version, type_name, data, now))
+                appended = []
+                for events in requests:
+                    logged = []
+                    if events:
+                        version += 1
+                    for type_name, data in events:
+                        position += 1
+                        stored = self._sealer.seal(position, data, type_name) if self._sealer else data
+                        db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
+                                   (position, version, type_name, stored, now))
+                        logged.append(LoggedEvent(position, version, type_name, data, now))
+                    appended.append(logged)
                 db.execute("COMMIT")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-            self._version = version
-            self._last_position = logged[-1].position
+            self._version, self._last_position = version, position
             self._appended.notify_all()
-            return logged
+            return appended
 
     def read(self, after: int = 0, limit: int = READ_PAGE) -> list[LoggedEvent]:
         """Up to `limit` events whose position is greater than `after`, in order."""
@@ -126,11 +136,15 @@ class EventLog:
             return [LoggedEvent(p, v, t, self._sealer.open(p, d, t), r) for p, v, t, d, r in rows]
         return [LoggedEvent(p, v, t, bytes(d), r) for p, v, t, d, r in rows]
 
-    def wait_beyond(self, position: int, timeout: float | None = None) -> bool:
+    def wait_beyond(self, position: int, timeout: float | None = None,
+                    give_up: Callable[[], bool] | None = None) -> bool:
         """Block until the log holds an event after `position`, the log closes,
-        `wake()` is called, or `timeout` passes. True when there is such an event."""
+        `wake()` is called, or `timeout` passes. True when there is such an event.
+
+        `give_up` is checked under the same lock `wake()` takes: whoever makes it
+        true and then calls `wake()` cannot miss a waiter about to wait."""
         with self._lock:
-            if self._last_position <= position and not self._closed:
+            if self._last_position <= position and not self._closed and not (give_up and give_up()):
                 self._appended.wait(timeout)
             return self._last_position > position
 

@@ -62,7 +62,8 @@ class EventStream:
                 if request.stop_at_end and after >= end:
                     return
                 if not batch:
-                    log.wait_beyond(after, SAFETY_WAKE_SECONDS)
+                    log.wait_beyond(after, SAFETY_WAKE_SECONDS,
+                                    give_up=lambda: self._stopping.is_set() or not context.is_active())
         except EventLogClosed:
             raise ServiceError(Code.UNAVAILABLE, "the tenant was closed: the server is shutting down") from None
         finally:

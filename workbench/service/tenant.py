@@ -65,7 +65,9 @@ class Tenant:
         self.registry = domain.registry
         self._schema_sql = domain.schema_sql
         self.codec = EventCodec(domain.registry)
-        self.lock = threading.RLock()  # one request at a time; held by readers of the state too
+        self.lock = threading.RLock()  # held while requests run and commit: holding it pauses the tenant
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Ticket] = []  # requests waiting for the lock
         self.log = EventLog(self.folder / LOG_FILE, cipher.sealer if cipher else None)
         self.db = self._open_state()
         self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
@@ -85,28 +87,60 @@ class Tenant:
         """Handle `request`; when it produced events they are on disk before this returns.
 
         A rejection is an Outcome; a broken handler raises, leaving nothing behind.
+        Requests that arrive while another is being committed wait for the lock and
+        are then run and committed together, one after another in arrival order,
+        with one fsync for the group (group commit).
         """
+        ticket = _Ticket(request, new_id)
+        with self._queue_lock:
+            self._queue.append(ticket)
         with self.lock:
-            db = self.db
-            db.execute("BEGIN IMMEDIATE")
+            if not ticket.done:
+                self._run_group()
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.outcome
+
+    def _run_group(self) -> None:
+        """Run every queued request in one state transaction, log their events in
+        one commit, then commit the state. Called with the lock held."""
+        with self._queue_lock:
+            group, self._queue = self._queue, []
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for ticket in group:
+                self._run_one(db, ticket)
+            accepted = [t for t in group if t.outcome is not None and t.outcome.events]
+            logged = self.log.append_requests(
+                [[self.codec.encode(event) for event in t.outcome.events] for t in accepted]) if accepted else []
+        except BaseException as error:  # nothing was logged: nothing happened
+            db.execute("ROLLBACK")
+            for ticket in group:
+                ticket.fail(error)
+            return
+        if not accepted:
+            db.execute("ROLLBACK")
+        else:
             try:
-                outcome = execute(self.registry, db, request, new_id)
-                if not outcome.events:
-                    db.execute("ROLLBACK")
-                    return outcome
-                logged = self.log.append([self.codec.encode(event) for event in outcome.events])
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            try:
-                self._record(db, logged[-1])
+                self._record(db, logged[-1][-1])
                 db.execute("COMMIT")
             except BaseException:
-                # The events are durable, so the request happened: bring the state up from the log.
+                # The events are durable, so the requests happened: bring the state up from the log.
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 self.catch_up()
-            return outcome
+        for ticket in group:
+            ticket.done = True
+
+    def _run_one(self, db: sqlite3.Connection, ticket: "_Ticket") -> None:
+        db.execute("SAVEPOINT ticket")
+        try:
+            ticket.outcome = execute(self.registry, db, ticket.request, ticket.new_id)
+        except Exception as error:  # a broken handler: undo it alone, the rest of the group goes on
+            db.execute("ROLLBACK TO ticket")
+            ticket.error = error
+        db.execute("RELEASE ticket")
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply the logged events the state lacks; returns how many."""
@@ -176,6 +210,22 @@ def remove_state(folder: Path) -> None:
     """Delete a closed tenant's state files, not its log: opening it again rebuilds the state from the log."""
     for path in _sqlite_files(Path(folder) / STATE_FILE):
         path.unlink(missing_ok=True)
+
+
+class _Ticket:
+    """One request waiting in a tenant's queue, and what became of it."""
+
+    __slots__ = ("request", "new_id", "outcome", "error", "done")
+
+    def __init__(self, request: Any, new_id: Callable[[], str]):
+        self.request = request
+        self.new_id = new_id
+        self.outcome: Outcome | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+    def fail(self, error: BaseException) -> None:
+        self.outcome, self.error, self.done = None, error, True
 
 
 def _sqlite_files(path: Path) -> list[Path]:
