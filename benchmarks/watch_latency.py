@@ -244,8 +244,9 @@ def main() -> None:
         total = write_pytest_specs(pytest_project)
         bf_seen, bf_reported, bf_specs = measure_bf_watch(bf_project, bf_project.root / args.feature, args.saves)
         ptw_seen, ptw_tests = measure_pytest_watcher(pytest_project, pytest_project.root / args.feature, args.saves)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"save {args.feature} -> verdicts of the specs it affects; {args.saves} saves each; "
-          f"{os.cpu_count()} cores; {total} specs in the project")
+          f"{total} specs in the project; {os.cpu_count()} cores, load average {load}")
     print(f"{'':34}{'median':>9}{'p90':>9}{'min':>9}{'max':>9}   specs rerun per save")
     _row("bf watch --json", bf_seen, bf_specs)
     _row("  (engine's own: file mtime->done)", bf_reported, bf_specs)

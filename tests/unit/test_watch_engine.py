@@ -4,6 +4,7 @@ watchfiles, a real fork server, real worker processes, real edits on disk."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,17 @@ PRODUCTS_ADD = "domain.features.products.add"
 WORKING = "uids.append(uid)"
 BROKEN = "uids.append(sku)"  # the same size: a stale .pyc would hide this edit
 EVENT_TIMEOUT = 20  # seconds; a hang fails the test instead of blocking the suite
+
+
+@asynccontextmanager
+async def watching(project):
+    engine = WatchEngine(project)
+    events = engine.events()
+    try:
+        yield engine, events
+    finally:
+        engine.stop()
+        await events.aclose()
 
 
 class Run:
@@ -48,9 +60,7 @@ def edit(project, old: str, new: str) -> None:
 
 
 async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(project_copy):
-    engine = WatchEngine(project_copy)
-    events = engine.events()
-    try:
+    async with watching(project_copy) as (engine, events):
         first = await next_run(events)
         assert first.statuses() == {"pass"} and len(first.verdicts) > 10
         touching = {s for s, v in first.verdicts.items() if PRODUCTS_ADD in v.verdict["touched"]}
@@ -70,15 +80,10 @@ async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(project
         assert set(green.verdicts) == set(red.verdicts)
         assert green.statuses() == {"pass"}
         assert green.end.latency_ms > 0 and engine.last_latency_ms == green.end.latency_ms
-    finally:
-        engine.stop()
-        await events.aclose()
 
 
 async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_goes_on(project_copy):
-    engine = WatchEngine(project_copy)
-    events = engine.events()
-    try:
+    async with watching(project_copy) as (engine, events):
         await next_run(events)
         edit(project_copy, "def add_products(", "def add_products(:")
         broken = await next_run(events)
@@ -92,15 +97,10 @@ async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_go
         assert set(fixed.verdicts) >= set(broken.verdicts)  # the fix reruns every spec the break hurt
         assert fixed.statuses() == {"pass"}
         assert engine.broken == {}
-    finally:
-        engine.stop()
-        await events.aclose()
 
 
 async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_specs(project_copy):
-    engine = WatchEngine(project_copy)
-    events = engine.events()
-    try:
+    async with watching(project_copy) as (engine, events):
         await next_run(events)
         edit(project_copy, "    uids = []\n", "    uids = []\n    import time; time.sleep(60)\n")
         started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
@@ -113,15 +113,10 @@ async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_sp
         assert isinstance(after.end, RunFinished)
         assert {s.spec_id for s in started.selection} <= set(after.verdicts)
         assert after.statuses() == {"pass"}
-    finally:
-        engine.stop()
-        await events.aclose()
 
 
 async def test_run_all_and_rerun_failed(project_copy):
-    engine = WatchEngine(project_copy)
-    events = engine.events()
-    try:
+    async with watching(project_copy) as (engine, events):
         everything = await next_run(events)
         edit(project_copy, WORKING, BROKEN)
         red = await next_run(events)
@@ -135,9 +130,6 @@ async def test_run_all_and_rerun_failed(project_copy):
         engine.run_all()
         whole = await next_run(events)
         assert set(whole.verdicts) == set(everything.verdicts)
-    finally:
-        engine.stop()
-        await events.aclose()
 
 
 def test_the_engine_runs_without_textual():
@@ -156,9 +148,7 @@ async def test_the_fork_server_imports_the_contracts_but_no_feature(project):
 
 
 async def test_a_contract_change_restarts_the_fork_server(project_copy):
-    engine = WatchEngine(project_copy)
-    events = engine.events()
-    try:
+    async with watching(project_copy) as (engine, events):
         await next_run(events)
         first_server = engine._forkserver._process.pid
         contract = project_copy.root / "domain/contracts/inventory_pb2.py"
@@ -168,6 +158,3 @@ async def test_a_contract_change_restarts_the_fork_server(project_copy):
             "the contracts changed: domain/contracts/inventory_pb2.py"}
         assert everything.statuses() == {"pass"}
         assert engine._forkserver._process.pid != first_server
-    finally:
-        engine.stop()
-        await events.aclose()
