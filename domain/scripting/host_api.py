@@ -45,6 +45,10 @@ class HostApi:
     def end(self) -> None:
         self._tx = None
 
+    def detach(self) -> None:
+        """Let go of the Lua runtime: it is being replaced."""
+        self._make_table = None
+
     def _counted(self, function: Callable[..., Answer]) -> Callable[..., Answer]:
         def call(*args: Any) -> Answer:
             if self._tx is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -150,3 +151,19 @@ def test_installing_compiles_in_the_tenants_runtime(domain):
 def test_the_limits_are_the_documented_ones():
     assert (runtime_module.INSTRUCTION_BUDGET, runtime_module.MEMORY_PER_RUN, runtime_module.HOST_CALLS_PER_RUN) == \
         (1_000_000, 16 * 2**20, 1_000)
+
+
+def test_a_limit_hit_starts_a_fresh_state_and_frees_the_old_one_at_once(runtime, tx):
+    # A deep recursion leaves the state's stack grown, which slowed every later
+    # run (16 ms became 100 ms after a few); a cycle kept the state alive until gc.
+    old_state = runtime._lua
+    failure_of(runtime, "local function f() return 1 + f() end return f()", tx)
+    assert runtime._lua is not old_state
+    assert sys.getrefcount(old_state) == 2  # this local and getrefcount's argument: nothing else
+    assert runtime.run("reserve", "return {reject = 'fresh'}", {}, tx) == {"reject": "fresh"}
+
+
+def test_an_ordinary_script_error_keeps_the_state_and_its_compiled_chunks(runtime, tx):
+    state = runtime._lua
+    failure_of(runtime, "error('no')", tx)
+    assert runtime._lua is state
