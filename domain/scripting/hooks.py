@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from domain.contracts.inventory_pb2 import ReserveReq, UpdateInventoryReq
-from domain.scripting.runtime import ScriptFailure
+from domain.scripting.runtime import ScriptFailure, lua_type_name
 from domain.scripting.tenants import runtime_for
 from workbench.core import Code, Rejected, Transaction
 
@@ -40,7 +40,7 @@ def reserve_location_by_script(tx: Transaction, req: ReserveReq, location: str) 
     if answer is None or answer.get("location") is None:
         return location
     chosen = answer["location"]
-    if not isinstance(chosen, str) or not tx.exists("SELECT 1 FROM locations WHERE uid = ?", (chosen,)):
+    if not tx.exists("SELECT 1 FROM locations WHERE uid = ?", (chosen,)):
         raise Rejected(Code.FAILED_PRECONDITION, f"reserve script chose an unknown location: {chosen}")
     return chosen
 
@@ -67,10 +67,14 @@ def _run(tx: Transaction, hook: str, request: Callable[[], dict], allowed: tuple
         raise Rejected(failure.code, failure.message) from None
     if answer is None:
         return None
-    unknown = sorted(str(key) for key in answer if key not in allowed)
+    unknown = sorted(key if isinstance(key, str) else f"[{lua_type_name(key)}]" for key in answer if key not in allowed)
     if unknown:
         raise Rejected(Code.FAILED_PRECONDITION,
                        f"{hook} script answered unknown field(s) {', '.join(unknown)}; it may answer {', '.join(allowed)}")
+    for field, value in answer.items():
+        if not isinstance(value, str):
+            raise Rejected(Code.FAILED_PRECONDITION,
+                           f"{hook} script answered {field} = a {lua_type_name(value)}; it must be a string")
     reason = answer.get("reject")
     if reason is not None:
         raise Rejected(Code.FAILED_PRECONDITION, f"{hook} script rejected the request: {reason}")

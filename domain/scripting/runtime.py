@@ -39,6 +39,11 @@ class ScriptFailure(Exception):
         self.message = message
 
 
+def lua_type_name(value: Any) -> str:
+    """What Lua calls the type of a value a script gave back: "string", "table", ..."""
+    return lua54.lua_type(value) or _LUA_TYPE_OF.get(type(value), type(value).__name__)
+
+
 def _no_python_attributes(obj: Any, name: Any, *value: Any) -> Any:
     raise AttributeError("scripts cannot reach Python objects")
 
@@ -160,7 +165,7 @@ class ScriptRuntime:
         """The script's table as a dict, read raw: no metamethod runs outside the budget."""
         if answer is None:
             return None
-        kind = lua54.lua_type(answer) or _LUA_TYPE_OF.get(type(answer), type(answer).__name__)
+        kind = lua_type_name(answer)
         if kind != "table":
             raise ScriptFailure(Code.FAILED_PRECONDITION,
                                 f"{name} script returned a {kind}: return nothing to go on, or a table such as {{reject = \"why\"}}")
