@@ -23,8 +23,9 @@ MEMORY_PER_RUN = 16 * 1024 * 1024
 HOST_CALLS_PER_RUN = 1_000
 MAX_SOURCE_BYTES = 64 * 1024
 _CACHED_CHUNKS = 64
-# Lua errors that mean a limit was hit, even when a script caught and re-raised them.
-_EXHAUSTION_SIGNS = ("stack overflow", "not enough memory", "too large")
+# How Lua words the errors of a limit hit (even when a script caught and re-raised them).
+_EXHAUSTION_ENDINGS = ("stack overflow", "not enough memory", "resulting string too large", "table overflow",
+                       "string length overflow")
 _LUA_TYPE_OF = {bool: "boolean", int: "number", float: "number", str: "string"}
 
 _SANDBOX_LUA = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf-8")
@@ -157,7 +158,7 @@ class ScriptRuntime:
             first_line = str(error).split("\n", 1)[0] or "raised an error that is not a string"
             if not first_line.startswith(f"{name} script"):
                 first_line = f"{name} script: {first_line}"  # a tail call leaves no line to point at
-            exhausted = any(sign in first_line for sign in _EXHAUSTION_SIGNS)
+            exhausted = first_line.endswith(_EXHAUSTION_ENDINGS)
             return ScriptFailure(Code.RESOURCE_EXHAUSTED if exhausted else Code.FAILED_PRECONDITION, first_line)
         return ScriptFailure(Code.FAILED_PRECONDITION, f"{name} script failed: {type(error).__name__}: {error}")
 

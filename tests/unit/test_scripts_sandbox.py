@@ -170,3 +170,13 @@ def test_an_ordinary_script_error_keeps_the_state_and_its_compiled_chunks(runtim
     state = runtime._lua
     failure_of(runtime, "error('no')", tx)
     assert runtime._lua is state
+
+
+@pytest.mark.parametrize("source, code", [
+    ("error('order too large')", Code.FAILED_PRECONDITION),
+    ("error('stack overflow in the warehouse', 0)", Code.FAILED_PRECONDITION),
+    ("local ok, e = pcall(string.rep, 'x', 1e12) error(e)", Code.RESOURCE_EXHAUSTED),
+    ("local ok, e = pcall(function() local s = 'x' while true do s = s .. s end end) error(e)", Code.RESOURCE_EXHAUSTED),
+])
+def test_only_luas_own_limit_errors_count_as_exhausted(runtime, tx, source, code):
+    assert failure_of(runtime, source, tx).code is code
