@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from workbench.watch.engine import WatchEngine
-from workbench.watch.events import RunCancelled, RunFinished, RunStarted, SpecFinished
+from workbench.watch.events import RunCancelled, RunFinished, RunStarted, SpecFinished, SpecsLoaded
 from workbench.watch.forkserver import ForkServer
 
 FEATURE = "domain/features/products/add.py"
@@ -130,6 +130,36 @@ async def test_run_all_and_rerun_failed(project_copy):
         engine.run_all()
         whole = await next_run(events)
         assert set(whole.verdicts) == set(everything.verdicts)
+
+
+async def test_a_broken_schema_makes_every_spec_an_error_and_its_fix_green(project_copy):
+    schema = project_copy.root / "domain/schema.sql"
+    good = schema.read_text()
+    async with watching(project_copy) as (engine, events):
+        everything = await next_run(events)
+        schema.write_text("CREATE TABLE oops (;\n" + good)
+        broken = await next_run(events)
+        assert set(broken.verdicts) == set(everything.verdicts) and broken.statuses() == {"error"}
+        assert "sqlite3.OperationalError" in next(iter(broken.verdicts.values())).verdict["error"]
+        schema.write_text(good)
+        assert (await next_run(events)).statuses() == {"pass"}
+
+
+async def test_a_malformed_spec_file_is_reported_with_its_line(project_copy):
+    spec_file = project_copy.root / "specs/products/add.spec"
+    async with watching(project_copy) as (engine, events):
+        await next_run(events)
+        text = spec_file.read_text()
+        line = text[:text.index("\n  AddProductsReq skus")].count("\n") + 2
+        spec_file.write_text(text.replace("\n  AddProductsReq skus", "\n  AddProductReq skus", 1))
+        loaded = None
+        while not isinstance(event := await asyncio.wait_for(anext(events), EVENT_TIMEOUT), RunFinished):
+            if isinstance(event, SpecsLoaded) and event.file == "specs/products/add.spec":
+                loaded = event
+        assert loaded is not None and loaded.specs == []
+        assert loaded.error == (f"specs/products/add.spec:{line}: unknown message AddProductReq; "
+                                "did you mean AddProductsReq?")
+        assert any(info.file == "specs/products/add.spec" for info in engine.specs.values())  # kept until fixed
 
 
 def test_the_engine_runs_without_textual():

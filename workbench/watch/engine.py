@@ -42,6 +42,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator, Iterable
 
@@ -185,44 +187,48 @@ class WatchEngine:
         self._emit(RunStarted(number, selection.known(self.specs), sorted(selection.files),
                               round(selection.select_ms, 3)))
         self.running = True
-        if self._fresh_parent:
-            self._fresh_parent = False
-            await self._forkserver.restart()
-        run = self._current = await self._forkserver.run(selection.request())
-        finished: set[str] = set()
-        passed = failed = 0
-        crash = None
+        tally = _Tally()
+        run = None
         try:
+            if self._fresh_parent:
+                self._fresh_parent = False
+                await self._forkserver.restart()
+            run = self._current = await self._forkserver.run(selection.request())
             async for message in run.messages():
-                kind = message["type"]
-                if kind == "registry":
-                    self.broken = {b["file"]: b["error"] for b in message["broken"]}
-                elif kind == "loaded":
-                    self._loaded(number, message)
-                elif kind == "verdict":
-                    spec_id = message["id"]
-                    finished.add(spec_id)
-                    self._finished(number, spec_id, selection.reason_for(spec_id), message)
-                    if message["verdict"]["status"] == "pass":
-                        passed += 1
-                    else:
-                        failed += 1
-                elif kind == "crash":
-                    crash = message["traceback"]
+                self._follow(number, selection, message, tally)
+        except Exception:  # no worker could start: every selected spec is an error, and watching goes on
+            tally.crash = traceback.format_exc()
         finally:
             self._current = None
             self.running = False
-        if run.killed:
+        if run is not None and run.killed:
             self._emit(RunCancelled(number))
-            return selection.without(finished)
-        if crash is not None or not run.completed:
-            crash = crash or "the worker process died without a word (killed by the system?)"
-            for spec_id in selection.known_ids(self.specs) - finished:
+            return selection.without(tally.finished)
+        if tally.crash is not None or not run.completed:
+            crash = tally.crash or "the worker process died without a word (killed by the system?)"
+            for spec_id in selection.known_ids(self.specs) - tally.finished:
                 self._finished(number, spec_id, selection.reason_for(spec_id), self._crashed(spec_id, crash))
-                failed += 1
+                tally.failed += 1
         self.last_latency_ms = round((time.time() - selection.since) * 1000, 1)
-        self._emit(RunFinished(number, self.last_latency_ms, passed, failed))
+        self._emit(RunFinished(number, self.last_latency_ms, tally.passed, tally.failed))
         return None
+
+    def _follow(self, number: int, selection: Selection, message: dict, tally: "_Tally") -> None:
+        kind = message["type"]
+        if kind == "registry":
+            self.broken = {b["file"]: b["error"] for b in message["broken"]}
+        elif kind == "loaded":
+            self._loaded(number, message)
+        elif kind == "verdict":
+            spec_id = message["id"]
+            tally.finished.add(spec_id)
+            self._finished(number, spec_id, selection.reason_for(spec_id), message)
+            if message["verdict"]["status"] == "pass":
+                tally.passed += 1
+            else:
+                tally.failed += 1
+        elif kind == "crash":
+            tally.crash = message["traceback"]
 
     def _loaded(self, number: int, message: dict) -> None:
         file = message["file"]
@@ -247,6 +253,14 @@ class WatchEngine:
         verdict = {"name": info.name, "file": info.file, "line": info.line, "number": info.number,
                    "status": "error", "differences": [], "error": traceback, "touched": [], "seconds": 0.0}
         return {"verdict": verdict, "touched": [], "unserved": True}
+
+
+@dataclass
+class _Tally:
+    passed: int = 0
+    failed: int = 0
+    finished: set[str] = field(default_factory=set)
+    crash: str | None = None  # the traceback, when the domain could not load at all
 
 
 def _saved_at(paths: list[Path]) -> float:

@@ -69,7 +69,8 @@ def _run(root: Path, request: dict, out: TextIO, cache: SpecCache | None) -> Non
         try:
             spec_file = cache.get(root / file)
         except SpecSyntaxError as error:
-            _say(out, type="loaded", file=file, specs=[], error=str(error))
+            where_from_root = SpecSyntaxError(file, error.line, error.message, error.hint)
+            _say(out, type="loaded", file=file, specs=[], error=str(where_from_root))
             continue
         infos = [{"spec_id": spec_id(file, s.number), "name": s.name, "file": file, "line": s.line,
                   "number": s.number} for s in spec_file.specs]
