@@ -115,7 +115,6 @@ class ScriptRuntime:
             lua.set_max_memory(0)
         if error is not None:
             raise self._failure(name, error)
-
         return self._answer(name, answer)
 
     def _chunk(self, name: str, source: str) -> Any:
@@ -164,6 +163,8 @@ class ScriptRuntime:
 
     def _answer(self, name: str, answer: Any) -> dict[str, Any] | None:
         """The script's table as a dict, read raw: no metamethod runs outside the budget."""
+        if isinstance(answer, tuple):  # several values returned: Lua would keep the first
+            answer = answer[0]
         if answer is None:
             return None
         kind = lua_type_name(answer)

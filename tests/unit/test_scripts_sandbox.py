@@ -93,9 +93,15 @@ def test_no_python_object_is_reachable(runtime, tx):
     assert runtime.run("reserve", probe, {}, tx) == {"reject": "function nil nil"}
 
 
-def test_an_answer_is_read_raw_so_no_metamethod_runs_outside_the_budget(runtime, tx):
-    sneaky = "return setmetatable({}, {__index = function() while true do end end})"
-    assert runtime.run("reserve", sneaky, {}, tx) == {}
+@pytest.mark.parametrize("metamethod", ["__index", "__pairs", "__len"])
+def test_an_answer_is_read_raw_so_no_metamethod_runs_outside_the_budget(runtime, tx, metamethod):
+    sneaky = f"return setmetatable({{reject = 'x'}}, {{{metamethod} = function() while true do end end}})"
+    assert runtime.run("reserve", sneaky, {}, tx) == {"reject": "x"}
+
+
+def test_only_the_first_of_several_returned_values_counts(runtime, tx):
+    assert runtime.run("reserve", "return {reject = 'a'}, 5", {}, tx) == {"reject": "a"}
+    assert runtime.run("reserve", "return nil, 5", {}, tx) is None
 
 
 def test_compiled_chunks_are_cached_by_source(runtime, tx, monkeypatch):
