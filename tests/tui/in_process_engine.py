@@ -13,10 +13,11 @@ from workbench.specs.loader import load_specs
 from workbench.specs.report import verdict_json
 from workbench.specs.runner import run_spec
 from workbench.specs.sandbox import SpecSandbox
+from workbench.tui.spec_index import RUN_ALL_REASON
 from workbench.watch import events as ev
 from workbench.watch.spec_ids import relative_file, spec_id
 
-LATENCY_MS = 12.0  # fixed, so snapshots do not change from run to run
+LATENCY_MS = 12.0  # fixed (and every spec's seconds zeroed), so snapshots do not change from run to run
 
 
 class InProcessEngine:
@@ -32,13 +33,13 @@ class InProcessEngine:
 
     async def events(self) -> AsyncIterator[ev.Event]:
         yield ev.WatchStarted(["domain", "specs"])
-        self._run_these(None, "first run")
+        self._run_these(None, RUN_ALL_REASON)
         while (event := await self._queue.get()) is not None:
             yield event
 
     def run_all(self) -> None:
         self.asked.append("run_all")
-        self._run_these(None, "asked to run all")
+        self._run_these(None, RUN_ALL_REASON)
 
     def rerun_failed(self) -> None:
         self.asked.append("rerun_failed")
@@ -69,7 +70,7 @@ class InProcessEngine:
         failures = set()
         for key, spec in chosen:
             verdict = run_spec(spec, sandbox, self.domain.registry)
-            emit(ev.SpecFinished(self._runs, key, reason, verdict_json(verdict)))
+            emit(ev.SpecFinished(self._runs, key, reason, {**verdict_json(verdict), "seconds": 0.0}))
             passed += verdict.passed
             if not verdict.passed:
                 failed += 1

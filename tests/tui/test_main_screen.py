@@ -225,3 +225,35 @@ async def test_q_quits(make_app):
         await pilot.press("q")
         await settle(pilot)
     assert app.return_code == 0
+
+
+async def test_a_rerun_spec_shows_why_it_was_chosen(make_app):
+    app = make_app()
+    async with app.run_test(size=(160, 36)) as pilot:
+        await choose(pilot, FIRST_PRODUCT)
+        assert not any("←" in label for label in tree_labels(app)), "a run of everything needs no reason"
+        app.engine.run([WRONG_SKU], "domain/features/products/add.py changed")
+        await settle(pilot)
+        labels = tree_labels(app)
+        assert "✘ wrong sku in the second event  ← domain/features/products/add.py changed" in labels
+        assert "✔ add one product" in labels
+        await choose(pilot, WRONG_SKU)
+        verdict_line = rendered(app.screen.query_one("#spec-verdict", Static))
+        assert verdict_line.startswith("✘ fail") and "run because: domain/features/products/add.py changed" in verdict_line
+
+
+async def test_a_crashed_spec_shows_its_traceback(make_app):
+    from workbench.watch import events as ev
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        crash = {"status": "error", "differences": [], "seconds": 0.0,
+                 "error": 'Traceback (most recent call last):\n  File "add.py", line 9\nZeroDivisionError: division by zero'}
+        app.screen.on_engine_event(ev.SpecFinished(2, FIRST_PRODUCT, "domain/features/products/add.py changed", crash))
+        await choose(pilot, FIRST_PRODUCT)
+        assert "! add one product" in " ".join(tree_labels(app))
+        plain = _plain(app, app.screen.query_one(DiffView))
+        assert "crashed:" in plain and "ZeroDivisionError: division by zero" in plain
+        await pilot.press("y")
+        assert "crashed:" in app.clipboard and "ZeroDivisionError" in app.clipboard

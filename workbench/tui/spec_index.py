@@ -15,6 +15,7 @@ from workbench.specs.parser import parse_spec_file
 from workbench.watch.spec_ids import file_of, relative_file, spec_id
 
 NOT_RUN = "not run"
+RUN_ALL_REASON = "asked to run all"  # the watch engine's reason for a run of every spec
 
 
 @dataclass
@@ -52,7 +53,8 @@ class SpecIndex:
         self.messages = messages
         self.files: dict[str, FileEntry] = {}
         self.verdicts: dict[str, dict] = {}  # spec id -> report.verdict_json
-        self.reasons: dict[str, str] = {}  # spec id -> why the last run chose it
+        self.reasons: dict[str, str] = {}  # spec id -> why the last run that ran it chose it
+        self.latest_run: set[str] = set()  # the specs the latest run has finished so far
 
     def load(self) -> None:
         for path in spec_paths([self.specs_dir]):
@@ -105,6 +107,13 @@ class SpecIndex:
     def status(self, spec_id_: str) -> str:
         verdict = self.verdicts.get(spec_id_)
         return verdict["status"] if verdict else NOT_RUN
+
+    def rerun_reason(self, spec_id_: str) -> str | None:
+        """Why the latest run picked this spec, unless that run was simply everything."""
+        reason = self.reasons.get(spec_id_)
+        if spec_id_ in self.latest_run and reason and reason != RUN_ALL_REASON:
+            return reason
+        return None
 
     def counts(self, entries: list[SpecEntry]) -> Counter:
         return Counter(self.status(entry.spec_id) for entry in entries)

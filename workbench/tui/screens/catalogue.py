@@ -78,6 +78,9 @@ class CatalogueScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#catalogue-messages").focus()
+
     def action_filter(self) -> None:
         self.query_one("#catalogue-filter").focus()
 

@@ -72,12 +72,16 @@ class MainScreen(Screen):
             status.watching = ", ".join(event.paths)
         elif isinstance(event, ev.RunStarted):
             status.running = f"run {event.run}: {len(event.selection) or 'every'} spec(s)"
+            previous, self.index.latest_run = self.index.latest_run, set()
+            for spec_id in previous:
+                tree.refresh_spec(spec_id)  # its reason belonged to the run before
         elif isinstance(event, ev.SpecsLoaded):
             if self.index.reload_file(self.app.project.root / event.file):
                 tree.rebuild(self._filtered())
         elif isinstance(event, ev.SpecFinished):
             self.index.verdicts[event.spec_id] = event.verdict
             self.index.reasons[event.spec_id] = event.reason
+            self.index.latest_run.add(event.spec_id)
             tree.refresh_spec(event.spec_id)
             if self.chosen and self.chosen.key == event.spec_id:
                 self.show_chosen()
@@ -107,8 +111,10 @@ class MainScreen(Screen):
             entry = self.index.entry(data.key)
             if entry is None:
                 return
+            verdict = self.index.verdicts.get(data.key)
+            view.show_verdict(self.index.status(data.key), verdict, self.index.reasons.get(data.key))
             view.show_spec(entry, self.index.files.get(entry.file))
-            diff.show_verdict(entry.spec, self.index.verdicts.get(data.key), self.index.reasons.get(data.key))
+            diff.show_verdict(entry.spec, verdict)
         elif data.kind == "file":
             view.show_file(self.index.files[data.key])
             diff.display = False

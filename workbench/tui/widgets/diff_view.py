@@ -46,14 +46,12 @@ def _field_end(text: str, start: int) -> int:
 
 
 class DiffView(Static):
-    def show_verdict(self, spec, verdict: dict | None, reason: str | None = None) -> None:
+    def show_verdict(self, spec, verdict: dict | None) -> None:
         if verdict is None or verdict["status"] == "pass":
             self.display = False
             return
         self.display = True
         parts = []
-        if reason:
-            parts.append(Text(f"run because: {reason}", style="italic"))
         if verdict["status"] == "error":
             parts.append(Text("crashed:", style="bold magenta"))
             parts.append(Text(verdict.get("error") or "", style="magenta"))

@@ -99,7 +99,11 @@ class SpecTree(Tree[NodeData]):
         if data.kind == "spec":
             entry = index.entry(data.key)
             name = entry.spec.name if entry else data.key
-            return Text.assemble(mark(index.status(data.key)), " ", name)
+            label = Text.assemble(mark(index.status(data.key)), " ", name)
+            reason = index.rerun_reason(data.key)
+            if reason:
+                label.append(f"  ← {reason}", style="italic bright_black")
+            return label
         counts = counts_text(index.counts(self._members.get(data.key, [])))
         if data.kind == "file":
             file_entry = index.files.get(data.key)
