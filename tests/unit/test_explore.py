@@ -130,3 +130,12 @@ def test_bf_explore_serve_runs_datasette_until_ctrl_c(project, tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_the_bf_command_loads_neither_textual_nor_datasette_until_asked():
+    import subprocess
+    import sys
+
+    code = "import sys, workbench.cli; print(sorted(m for m in ('textual', 'datasette', 'uvicorn') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -13,8 +13,6 @@ from pathlib import Path
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.explore.pick import NoSuchSpec, pick_spec
-from workbench.explore.server import ExploreServer
-from workbench.explore.sql_client import SqlClient
 from workbench.explore.state_file import export_state
 from workbench.specs.loader import load_specs
 from workbench.specs.model import Spec
@@ -58,6 +56,10 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 async def _show(path: Path, serve: bool) -> int:
+    # Datasette takes half a second to import: only `bf explore` pays for it, not every `bf` command.
+    from workbench.explore.server import ExploreServer
+    from workbench.explore.sql_client import SqlClient
+
     server = ExploreServer(path)
     await server.start()
     for table in await SqlClient(server.datasette, server.database).tables():
