@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from workbench.watch.engine import WatchEngine
-from workbench.watch.events import RunCancelled, RunFinished, RunStarted, SpecFinished, SpecsLoaded
+from workbench.watch.events import ChangeSeen, RunCancelled, RunFinished, RunStarted, SpecFinished, SpecsLoaded
 from workbench.watch.forkserver import ForkServer
 
 FEATURE = "domain/features/products/add.py"
@@ -113,6 +113,19 @@ async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_sp
         assert isinstance(after.end, RunFinished)
         assert {s.spec_id for s in started.selection} <= set(after.verdicts)
         assert after.statuses() == {"pass"}
+
+
+async def test_a_burst_of_saves_is_one_change_and_one_run(project_copy):
+    async with watching(project_copy) as (engine, events):
+        await next_run(events)
+        for number in range(5):  # an editor writing a file in steps
+            edit(project_copy, "    uids = []\n", f"    uids = []\n    saves = {number}\n")
+            edit(project_copy, f"    saves = {number}\n", "")
+        seen = []
+        while not isinstance(event := await asyncio.wait_for(anext(events), EVENT_TIMEOUT), (RunFinished, RunCancelled)):
+            if isinstance(event, ChangeSeen):
+                seen.append(event.paths)
+        assert seen == [[FEATURE]] and isinstance(event, RunFinished) and event.failed == 0
 
 
 async def test_run_all_and_rerun_failed(project_copy):
