@@ -54,9 +54,9 @@ class ServeProcess:
         self.process.wait(10)
         self._close_pipes()
 
-    def stop(self) -> tuple[int, str]:
-        """SIGTERM and wait: the exit code and what it printed after the banner."""
-        self.process.send_signal(signal.SIGTERM)
+    def stop(self, signal_number: int = signal.SIGTERM) -> tuple[int, str]:
+        """Signal (SIGTERM) and wait: the exit code and what it printed after the banner."""
+        self.process.send_signal(signal_number)
         out, _ = self.process.communicate(timeout=20)
         return self.process.returncode, out
 

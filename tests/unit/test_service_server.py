@@ -1,6 +1,7 @@
 """The gRPC server on a real unix socket, called by real gRPC clients."""
 
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -16,7 +17,8 @@ from domain.contracts import bf_pb2, bf_pb2_grpc, inventory_pb2 as inv, inventor
 from workbench.core.ids import spec_uid
 from workbench.service.codec import pack
 from workbench.service.limits import MAX_ITEMS, MAX_TEXT
-from workbench.service.server import Server
+from tests.serve_process import ServeProcess
+from workbench.service.server import ListenError, Server
 
 Loc = inv.AddLocationsReq.Loc
 
@@ -246,3 +248,21 @@ def test_stopping_the_server_ends_live_streams_at_once_with_unavailable(domain, 
         assert time.perf_counter() - started < 5
         assert code_of(next, live)[0] == grpc.StatusCode.UNAVAILABLE
     shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def test_bf_serve_stops_cleanly_on_sigint(tmp_path):
+    with ServeProcess(tmp_path / "data") as served:
+        assert "tenants: default" in served.banner
+        code, out = served.stop(signal.SIGINT)
+    assert code == 0 and out.strip().splitlines()[-1] == "bf serve: stopped"
+
+
+def test_a_port_in_use_is_a_clear_error(domain, tmp_path):
+    first = Server(domain, tmp_path / "one", "127.0.0.1:0")
+    address = first.start()
+    try:
+        second = Server(domain, tmp_path / "two", address)
+        with pytest.raises(ListenError, match=f"cannot listen on {address}"):
+            second.start()
+    finally:
+        first.stop(grace=0)

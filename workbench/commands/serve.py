@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench.config import Project
 from workbench.core.domain import Domain
-from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server
+from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
 from workbench.tenancy.certificates import CertificateError, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants)
     server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
+    stopping = catch_stop_signals()
     try:
         address = server.start()
     except ListenError as error:
@@ -55,6 +56,6 @@ def run(args: argparse.Namespace, project: Project) -> int:
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)
-    server.serve_until_signalled()
+    server.serve_until_signalled(stopping)
     print("bf serve: stopped", flush=True)
     return 0

@@ -88,13 +88,16 @@ class Server:
         self._grpc.stop(grace).wait()
         self.tenants.close()
 
-    def serve_until_signalled(self) -> None:
-        """Block until SIGINT or SIGTERM, then stop cleanly."""
-        stopping = threading.Event()
-        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            stopping.wait()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    def serve_until_signalled(self, stopping: threading.Event | None = None) -> None:
+        """Block until SIGINT or SIGTERM (or `stopping`, from `catch_stop_signals`), then stop cleanly."""
+        (stopping or catch_stop_signals()).wait()
         self.stop()
+
+
+def catch_stop_signals() -> threading.Event:
+    """From now on SIGINT and SIGTERM set the returned event instead of killing the
+    process: catch them before announcing the server, so none arrives unhandled."""
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    return stopping
