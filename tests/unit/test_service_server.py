@@ -266,3 +266,24 @@ def test_a_port_in_use_is_a_clear_error(domain, tmp_path):
             second.start()
     finally:
         first.stop(grace=0)
+
+
+def test_event_streams_never_take_every_server_thread(domain, tmp_path):
+    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=4)
+    running.start()
+    try:
+        with grpc.insecure_channel(running.address) as channel:
+            stream = service_pb2_grpc.EventStreamServiceStub(channel)
+            stub = inventory_pb2_grpc.InventoryServiceStub(channel)
+            stub.AddProducts(inv.AddProductsReq(skus=["a"]))
+            followers = [stream.Follow(service_pb2.FollowReq()) for _ in range(2)]
+            assert [next(f).position for f in followers] == [1, 1]
+            code, details = code_of(lambda: next(stream.Follow(service_pb2.FollowReq())))
+            assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "2 event streams" in details
+            assert len(stub.AddProducts(inv.AddProductsReq(skus=["b"]), timeout=10).uids) == 1
+            for follower in followers:
+                follower.cancel()
+    finally:
+        running.stop(grace=0)
+        shutil.rmtree(socket_dir, ignore_errors=True)

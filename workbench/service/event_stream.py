@@ -24,8 +24,11 @@ SAFETY_WAKE_SECONDS = 5.0  # a follower re-checks its call at least this often
 
 
 class EventStream:
-    def __init__(self, tenants: Tenants):
+    def __init__(self, tenants: Tenants, max_followers: int):
+        """`max_followers`: open streams at most; each holds a server thread, so the
+        server keeps threads for other calls (one more is RESOURCE_EXHAUSTED)."""
         self.tenants = tenants
+        self.max_followers = max_followers
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._following: dict[object, EventLog] = {}  # per open call: the log it waits on
@@ -50,6 +53,9 @@ class EventStream:
         context.add_callback(log.wake)
         call = object()
         with self._lock:
+            if len(self._following) >= self.max_followers:
+                raise ServiceError(Code.RESOURCE_EXHAUSTED,
+                                   f"{self.max_followers} event streams are open already, the most this server serves")
             self._following[call] = log
         after = request.after
         try:

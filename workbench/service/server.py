@@ -48,7 +48,7 @@ class Server:
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
         self.health = health.HealthServicer()
-        self.event_stream = EventStream(self.tenants)
+        self.event_stream = EventStream(self.tenants, max_followers=max(1, workers // 2))
         self.services = [
             *add_domain_services(self._grpc, domain, self.tenants),
             SpecService(domain).add_to(self._grpc),
