@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import pytest
@@ -186,3 +187,19 @@ def test_an_ordinary_script_error_keeps_the_state_and_its_compiled_chunks(runtim
 ])
 def test_only_luas_own_limit_errors_count_as_exhausted(runtime, tx, source, code):
     assert failure_of(runtime, source, tx).code is code
+
+
+def test_runs_from_several_threads_on_one_runtime_each_see_their_own_request(runtime, domain):
+    answers: dict[int, list] = {}
+
+    def reserve_many(worker: int) -> None:
+        db = open_state(domain.schema_sql)
+        own_tx = Transaction(db, domain.registry.appliers, lambda: "unused")
+        answers[worker] = [runtime.run("reserve", "return {reject = request.who .. '/' .. request.n}",
+                                       {"who": str(worker), "n": n}, own_tx)["reject"] for n in range(200)]
+    threads = [threading.Thread(target=reserve_many, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {worker: [f"{worker}/{n}" for n in range(200)] for worker in range(4)}
