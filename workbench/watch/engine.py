@@ -105,8 +105,6 @@ class WatchEngine:
     async def events(self) -> AsyncIterator[Event]:
         await self._forkserver.start()
         tasks = [asyncio.create_task(self._watch()), asyncio.create_task(self._schedule())]
-        if self.run_first:
-            self.run_all()
         try:
             while (event := await self._queue.get()) is not None:
                 yield event
@@ -165,10 +163,23 @@ class WatchEngine:
 
     async def _watch(self) -> None:
         paths = self._watched()
+        changes = awatch(*paths, watch_filter=_SourceFilter(), step=self.debounce_ms,
+                         stop_event=self._stopping, debounce=1600)
+        next_changes = asyncio.ensure_future(anext(changes))
+        # awatch sets up the file system watches in its first step, before it first waits:
+        # from here on no save is missed, so only now is it watching, and the first run may start.
+        await asyncio.sleep(0)
         self._emit(WatchStarted([relative_file(self.project.root, p) for p in paths]))
-        async for changes in awatch(*paths, watch_filter=_SourceFilter(), step=self.debounce_ms,
-                                    stop_event=self._stopping, debounce=1600):
-            self.notice(sorted({Path(path) for _, path in changes}))
+        if self.run_first:
+            self.run_all()
+        try:
+            while True:
+                self.notice(sorted({Path(path) for _, path in await next_changes}))
+                next_changes = asyncio.ensure_future(anext(changes))
+        except StopAsyncIteration:
+            pass  # stopped
+        finally:
+            next_changes.cancel()
 
     async def _schedule(self) -> None:
         while not self._stopping.is_set():
