@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.commands import certs, compact, explore, fmt, migrate, perf, protos, replay, serve, stress, test, ui, watch
+from workbench.commands import certs, compact, events, explore, fmt, migrate, perf, protos, replay, serve, stress, test, ui, watch
 from workbench.config import ConfigError, find_project
 
-COMMANDS = [test, protos, fmt, perf, stress, replay, watch, serve, explore, ui, certs, compact, migrate]
+COMMANDS = [test, protos, fmt, perf, stress, replay, watch, serve, events, explore, ui, certs, compact, migrate]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,7 +1,11 @@
 """`bf test --target ADDR` against a real `bf serve`: the same specs pass, with the same output."""
 
+import select
+import signal
 import subprocess
 import sys
+
+from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc
 
 from tests.conftest import ROOT
 from tests.serve_process import ServeProcess
@@ -51,3 +55,27 @@ def test_an_unreachable_target_is_one_clear_line_and_exit_3(tmp_path):
     assert result.returncode == 3
     assert result.stderr.startswith("bf test: cannot reach the SpecService:")
     assert "Traceback" not in result.stderr
+
+
+def test_bf_events_prints_the_log_and_follows_it(tmp_path):
+    with ServeProcess(tmp_path / "data") as server, server.channel() as channel:
+        stub = inventory_pb2_grpc.InventoryServiceStub(channel)
+        stub.AddProducts(inv.AddProductsReq(skus=["cola", "tea"]))
+        printed = bf("events", "--target", server.address)
+        assert printed.returncode == 0, printed.stderr
+        lines = printed.stdout.splitlines()
+        assert len(lines) == 2 and lines[1].split()[:3] == ["2", "v1", "ProductAdded"] and 'sku:"tea"' in lines[1]
+        assert bf("events", "--target", server.address, "--tenant", "nobody").returncode == 1
+
+        follower = subprocess.Popen([sys.executable, "-m", "workbench.cli", "events", "--target", server.address,
+                                     "--after", "2", "--follow"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        try:
+            stub.AddProducts(inv.AddProductsReq(skus=["milk"]))
+            assert select.select([follower.stdout], [], [], 20)[0], "bf events --follow printed nothing"
+            assert 'sku:"milk"' in follower.stdout.readline() and follower.poll() is None
+            follower.send_signal(signal.SIGINT)
+            assert follower.wait(20) == 0
+        finally:
+            follower.kill()
+            follower.stdout.close()
+    assert bf("events", "--target", f"unix:{tmp_path}/gone.sock").returncode == 3
