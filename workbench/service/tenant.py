@@ -13,7 +13,8 @@ of its log, is rebuilt from the log. So state and log never disagree after
 `kill -9`, and deleting `state.db` only costs a replay.
 
 Requests of one tenant run one at a time (a lock); different tenants are
-independent. A request that produces no events (a read, or a rejection) never
+independent. Requests that queue behind a busy tenant are committed as a group
+(one fsync). A request that produces no events (a read, or a rejection) never
 touches the log.
 """
 
@@ -107,21 +108,23 @@ class Tenant:
         with self._queue_lock:
             group, self._queue = self._queue, []
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")
             for ticket in group:
                 self._run_one(db, ticket)
             accepted = [t for t in group if t.outcome is not None and t.outcome.events]
             logged = self.log.append_requests(
                 [[self.codec.encode(event) for event in t.outcome.events] for t in accepted]) if accepted else []
         except BaseException as error:  # nothing was logged: nothing happened
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             for ticket in group:
                 ticket.fail(error)
             return
-        if not accepted:
-            db.execute("ROLLBACK")
-        else:
+        try:
+            if not accepted:
+                db.execute("ROLLBACK")
+                return
             try:
                 self._record(db, logged[-1][-1])
                 db.execute("COMMIT")
@@ -130,8 +133,9 @@ class Tenant:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 self.catch_up()
-        for ticket in group:
-            ticket.done = True
+        finally:
+            for ticket in group:
+                ticket.done = True
 
     def _run_one(self, db: sqlite3.Connection, ticket: "_Ticket") -> None:
         db.execute("SAVEPOINT ticket")
