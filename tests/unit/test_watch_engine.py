@@ -9,8 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from workbench.watch import engine as engine_module
 from workbench.watch.engine import WatchEngine
-from workbench.watch.events import ChangeSeen, RunCancelled, RunFinished, RunStarted, SpecFinished, SpecsLoaded
+from workbench.watch.events import ChangeSeen, RunCancelled, RunFinished, RunStarted, SpecFinished, SpecsLoaded, WatchStarted
 from workbench.watch.forkserver import ForkServer
 
 FEATURE = "domain/features/products/add.py"
@@ -175,6 +176,28 @@ async def test_a_malformed_spec_file_is_reported_with_its_line(project_copy):
         assert loaded.error == (f"specs/products/add.spec:{line}: unknown message AddProductReq; "
                                 "did you mean AddProductsReq?")
         assert any(info.file == "specs/products/add.spec" for info in engine.specs.values())  # kept until fixed
+
+
+async def test_without_a_file_watch_to_spare_the_engine_polls(project_copy, monkeypatch):
+    real_awatch = engine_module.awatch
+
+    def awatch_without_inotify(*paths, force_polling, **options):
+        if force_polling:
+            return real_awatch(*paths, force_polling=force_polling, **options)
+
+        async def refused():
+            raise OSError("OS file watch limit reached")
+            yield
+
+        return refused()
+
+    monkeypatch.setattr(engine_module, "awatch", awatch_without_inotify)
+    async with watching(project_copy) as (engine, events):
+        started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
+        assert isinstance(started, WatchStarted) and started.polling and engine.polling
+        await next_run(events)
+        edit(project_copy, WORKING, BROKEN)
+        assert "fail" in (await next_run(events)).statuses()
 
 
 def test_the_engine_runs_without_textual():

@@ -67,7 +67,8 @@ class TextLines:
             self.stream.flush()
 
     def _watching(self, event) -> str:
-        return f"watching {', '.join(event.paths)}  (Ctrl+C stops)"
+        polling = ", polling: the system has no file watch to spare" if event.polling else ""
+        return f"watching {', '.join(event.paths)}  (Ctrl+C stops{polling})"
 
     def _change(self, event) -> str:
         return "changed: " + ", ".join(event.paths)

@@ -34,7 +34,7 @@ traceback for the specs it affects; the engine keeps watching.
 State a front end may read at any time: `specs` (spec id -> SpecInfo, every
 spec known so far), `verdicts` (spec id -> the last verdict dict),
 `broken` (feature file -> its import error, while it stays broken),
-`running` and `last_latency_ms`.
+`running`, `polling` and `last_latency_ms`.
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ from workbench.watch.forkserver import ForkServer
 from workbench.watch.spec_ids import file_of, relative_file
 
 DEBOUNCE_MS = 10  # editors write a file in a few steps within a millisecond or two; later saves cancel and merge
-_RECENT_SECONDS = 5.0
 WATCHED_SUFFIXES = (".py", ".spec", ".sql", ".proto", ".lua")
+_POLL_MS = 50
+_RECENT_SECONDS = 5.0
 
 
 class _SourceFilter(DefaultFilter):
@@ -90,6 +91,7 @@ class WatchEngine:
         self.broken: dict[str, str] = {}
         self.running = False
         self.last_latency_ms: float | None = None
+        self.polling = False  # True when the system had no file watch to spare and the engine polls instead
         self._affected = AffectedMap(project)
         self._forkserver = ForkServer(project, output=worker_output)
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
@@ -163,13 +165,11 @@ class WatchEngine:
 
     async def _watch(self) -> None:
         paths = self._watched()
-        changes = awatch(*paths, watch_filter=_SourceFilter(), step=self.debounce_ms,
-                         stop_event=self._stopping, debounce=1600)
-        next_changes = asyncio.ensure_future(anext(changes))
-        # awatch sets up the file system watches in its first step, before it first waits:
-        # from here on no save is missed, so only now is it watching, and the first run may start.
-        await asyncio.sleep(0)
-        self._emit(WatchStarted([relative_file(self.project.root, p) for p in paths]))
+        changes, next_changes = await self._start_watching(paths, polling=False)
+        if next_changes.done() and not isinstance(next_changes.exception(), (type(None), StopAsyncIteration)):
+            # No inotify watch left (other watchers use them up): polling is slower, but it sees every save.
+            changes, next_changes = await self._start_watching(paths, polling=True)
+        self._emit(WatchStarted([relative_file(self.project.root, p) for p in paths], polling=self.polling))
         if self.run_first:
             self.run_all()
         try:
@@ -180,6 +180,16 @@ class WatchEngine:
             pass  # stopped
         finally:
             next_changes.cancel()
+
+    async def _start_watching(self, paths: list[Path], polling: bool):
+        self.polling = polling
+        changes = awatch(*paths, watch_filter=_SourceFilter(), step=self.debounce_ms, stop_event=self._stopping,
+                         debounce=1600, force_polling=polling, poll_delay_ms=_POLL_MS)
+        next_changes = asyncio.ensure_future(anext(changes))
+        # awatch sets up the file system watches in its first step, before it first waits:
+        # from here on no save is missed, so only now is it watching, and the first run may start.
+        await asyncio.sleep(0)
+        return changes, next_changes
 
     async def _schedule(self) -> None:
         while not self._stopping.is_set():

@@ -37,6 +37,7 @@ class SpecInfo:
 class WatchStarted:
     kind: ClassVar[str] = "watching"
     paths: list[str]  # the folders and files watched, from the project root
+    polling: bool = False  # the system had no file watch to spare: saves are seen by polling, a little later
     at: float = field(default_factory=_now)
 
 
