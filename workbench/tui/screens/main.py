@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
@@ -63,7 +64,10 @@ class MainScreen(Screen):
     @work(exclusive=True, group="engine")
     async def follow_engine(self) -> None:
         async for event in self.app.engine.events():
-            self.on_engine_event(event)
+            try:
+                self.on_engine_event(event)
+            except NoMatches:  # the app is closing and took the widgets first
+                return
 
     def on_engine_event(self, event: ev.Event) -> None:
         status = self.query_one(RunStatus)

@@ -57,6 +57,8 @@ class SpecTree(Tree[NodeData]):
         self.refresh_labels()
         if keep in self._by_key:
             self.call_after_refresh(self._go_to, self._by_key[keep])
+        elif self.root.children:  # something is always chosen, so the right pane is never blank
+            self.call_after_refresh(self._go_to, self.root.children[0])
 
     def refresh_labels(self) -> None:
         for node in self._by_key.values():
