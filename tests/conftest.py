@@ -38,3 +38,12 @@ def project_copy(project, tmp_path):
         shutil.copytree(project.root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(project.root / "pyproject.toml", tmp_path)
     return find_project(tmp_path)
+
+
+@pytest.fixture
+def small_project_copy(project_copy):
+    """The project copy with only the products and locations specs: quicker to run whole."""
+    for area in project_copy.specs_dir.iterdir():
+        if area.name not in ("products", "locations"):
+            shutil.rmtree(area)
+    return project_copy

@@ -36,11 +36,11 @@ def save_feature(project) -> None:
     path.write_text(path.read_text() + "\n# saved\n")
 
 
-def test_json_prints_one_event_per_line_with_its_time(project_copy):
-    process = start_watch(project_copy, "--json")
+def test_json_prints_one_event_per_line_with_its_time(small_project_copy):
+    process = start_watch(small_project_copy, "--json")
     try:
         first = [json.loads(line) for line in lines_until(process, '"event": "done"')]
-        save_feature(project_copy)
+        save_feature(small_project_copy)
         second = [json.loads(line) for line in lines_until(process, '"event": "done"')]
     finally:
         code = stop(process)
@@ -54,11 +54,11 @@ def test_json_prints_one_event_per_line_with_its_time(project_copy):
     assert times == sorted(times)
 
 
-def test_text_prints_a_line_per_change_and_per_verdict(project_copy):
-    process = start_watch(project_copy, "--no-initial-run")
+def test_text_prints_a_line_per_change_and_per_verdict(small_project_copy):
+    process = start_watch(small_project_copy, "--no-initial-run")
     try:
         assert lines_until(process, "watching")[-1].startswith("watching domain, specs")
-        save_feature(project_copy)
+        save_feature(small_project_copy)
         lines = lines_until(process, " passed, ")
     finally:
         code = stop(process)

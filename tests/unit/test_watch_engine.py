@@ -60,15 +60,15 @@ def edit(project, old: str, new: str) -> None:
     path.write_text(path.read_text().replace(old, new, 1))
 
 
-async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         first = await next_run(events)
         assert first.statuses() == {"pass"} and len(first.verdicts) > 10
         touching = {s for s, v in first.verdicts.items() if PRODUCTS_ADD in v.verdict["touched"]}
         untouched = set(first.verdicts) - touching
         assert touching and untouched
 
-        edit(project_copy, WORKING, BROKEN)
+        edit(small_project_copy, WORKING, BROKEN)
         red = await next_run(events)
         assert set(red.verdicts) == touching | {s for s in first.verdicts if s.startswith("specs/products/add.spec#")}
         assert "fail" in red.statuses()
@@ -76,38 +76,38 @@ async def test_breaking_a_feature_turns_exactly_its_specs_red_then_green(project
         assert failing.reason == f"its run touched {PRODUCTS_ADD} ({FEATURE} changed)"
         assert any(d["path"].startswith("Response") for d in failing.verdict["differences"])
 
-        edit(project_copy, BROKEN, WORKING)
+        edit(small_project_copy, BROKEN, WORKING)
         green = await next_run(events)
         assert set(green.verdicts) == set(red.verdicts)
         assert green.statuses() == {"pass"}
         assert green.end.latency_ms > 0 and engine.last_latency_ms == green.end.latency_ms
 
 
-async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_goes_on(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_goes_on(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         await next_run(events)
-        edit(project_copy, "def add_products(", "def add_products(:")
+        edit(small_project_copy, "def add_products(", "def add_products(:")
         broken = await next_run(events)
         assert broken.statuses() == {"error"}
         error = next(iter(broken.verdicts.values())).verdict["error"]
-        assert f"{FEATURE}:7: SyntaxError" in error.replace(str(project_copy.root) + "/", "")
+        assert f"{FEATURE}:7: SyntaxError" in error.replace(str(small_project_copy.root) + "/", "")
         assert list(engine.broken) == [FEATURE]
 
-        edit(project_copy, "def add_products(:", "def add_products(")
+        edit(small_project_copy, "def add_products(:", "def add_products(")
         fixed = await next_run(events)
         assert set(fixed.verdicts) >= set(broken.verdicts)  # the fix reruns every spec the break hurt
         assert fixed.statuses() == {"pass"}
         assert engine.broken == {}
 
 
-async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_specs(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_specs(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         await next_run(events)
-        edit(project_copy, "    uids = []\n", "    uids = []\n    import time; time.sleep(60)\n")
+        edit(small_project_copy, "    uids = []\n", "    uids = []\n    import time; time.sleep(60)\n")
         started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
         while not isinstance(started, RunStarted):
             started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
-        edit(project_copy, "    import time; time.sleep(60)\n", "")  # saved while the worker sleeps
+        edit(small_project_copy, "    import time; time.sleep(60)\n", "")  # saved while the worker sleeps
         cancelled = await next_run(events)
         assert isinstance(cancelled.end, RunCancelled) and cancelled.end.run == started.run
         after = await next_run(events)
@@ -116,10 +116,10 @@ async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_sp
         assert after.statuses() == {"pass"}
 
 
-async def test_a_burst_of_saves_is_one_change_and_one_run(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_a_burst_of_saves_is_one_change_and_one_run(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         await next_run(events)
-        path = project_copy.root / FEATURE
+        path = small_project_copy.root / FEATURE
         text = path.read_text()
         steps = ["", text[:100], text + "\n", text]  # an editor writing a file in steps, within a millisecond
         for step in steps:
@@ -131,10 +131,10 @@ async def test_a_burst_of_saves_is_one_change_and_one_run(project_copy):
         assert seen == [[FEATURE]] and isinstance(event, RunFinished) and event.failed == 0
 
 
-async def test_run_all_and_rerun_failed(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_run_all_and_rerun_failed(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         everything = await next_run(events)
-        edit(project_copy, WORKING, BROKEN)
+        edit(small_project_copy, WORKING, BROKEN)
         red = await next_run(events)
         failed = {s for s, v in red.verdicts.items() if v.status != "pass"}
 
@@ -148,10 +148,10 @@ async def test_run_all_and_rerun_failed(project_copy):
         assert set(whole.verdicts) == set(everything.verdicts)
 
 
-async def test_a_broken_schema_makes_every_spec_an_error_and_its_fix_green(project_copy):
-    schema = project_copy.root / "domain/schema.sql"
+async def test_a_broken_schema_makes_every_spec_an_error_and_its_fix_green(small_project_copy):
+    schema = small_project_copy.root / "domain/schema.sql"
     good = schema.read_text()
-    async with watching(project_copy) as (engine, events):
+    async with watching(small_project_copy) as (engine, events):
         everything = await next_run(events)
         schema.write_text("CREATE TABLE oops (;\n" + good)
         broken = await next_run(events)
@@ -161,9 +161,9 @@ async def test_a_broken_schema_makes_every_spec_an_error_and_its_fix_green(proje
         assert (await next_run(events)).statuses() == {"pass"}
 
 
-async def test_a_malformed_spec_file_is_reported_with_its_line(project_copy):
-    spec_file = project_copy.root / "specs/products/add.spec"
-    async with watching(project_copy) as (engine, events):
+async def test_a_malformed_spec_file_is_reported_with_its_line(small_project_copy):
+    spec_file = small_project_copy.root / "specs/products/add.spec"
+    async with watching(small_project_copy) as (engine, events):
         await next_run(events)
         text = spec_file.read_text()
         line = text[:text.index("\n  AddProductsReq skus")].count("\n") + 2
@@ -178,7 +178,7 @@ async def test_a_malformed_spec_file_is_reported_with_its_line(project_copy):
         assert any(info.file == "specs/products/add.spec" for info in engine.specs.values())  # kept until fixed
 
 
-async def test_without_a_file_watch_to_spare_the_engine_polls(project_copy, monkeypatch):
+async def test_without_a_file_watch_to_spare_the_engine_polls(small_project_copy, monkeypatch):
     real_awatch = engine_module.awatch
 
     def awatch_without_inotify(*paths, force_polling, **options):
@@ -192,11 +192,11 @@ async def test_without_a_file_watch_to_spare_the_engine_polls(project_copy, monk
         return refused()
 
     monkeypatch.setattr(engine_module, "awatch", awatch_without_inotify)
-    async with watching(project_copy) as (engine, events):
+    async with watching(small_project_copy) as (engine, events):
         started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
         assert isinstance(started, WatchStarted) and started.polling and engine.polling
         await next_run(events)
-        edit(project_copy, WORKING, BROKEN)
+        edit(small_project_copy, WORKING, BROKEN)
         assert "fail" in (await next_run(events)).statuses()
 
 
@@ -215,11 +215,11 @@ async def test_the_fork_server_imports_the_contracts_but_no_feature(project):
     assert not any(p.is_relative_to(project.features_dir) for p in server.imported)
 
 
-async def test_a_contract_change_restarts_the_fork_server(project_copy):
-    async with watching(project_copy) as (engine, events):
+async def test_a_contract_change_restarts_the_fork_server(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
         await next_run(events)
         first_server = engine._forkserver._process.pid
-        contract = project_copy.root / "domain/contracts/inventory_pb2.py"
+        contract = small_project_copy.root / "domain/contracts/inventory_pb2.py"
         contract.write_text(contract.read_text() + "\n")
         everything = await next_run(events)
         assert {v.reason for v in everything.verdicts.values()} == {
