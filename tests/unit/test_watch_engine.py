@@ -178,6 +178,16 @@ async def test_a_malformed_spec_file_is_reported_with_its_line(small_project_cop
         assert any(info.file == "specs/products/add.spec" for info in engine.specs.values())  # kept until fixed
 
 
+async def test_a_deleted_spec_file_takes_its_specs_away(small_project_copy):
+    async with watching(small_project_copy) as (engine, events):
+        await next_run(events)
+        assert any(s.startswith("specs/products/add.spec#") for s in engine.specs)
+        (small_project_copy.root / "specs/products/add.spec").unlink()
+        while not isinstance(event := await asyncio.wait_for(anext(events), EVENT_TIMEOUT), RunFinished):
+            pass
+        assert not any(s.startswith("specs/products/add.spec#") for s in [*engine.specs, *engine.verdicts])
+
+
 async def test_without_a_file_watch_to_spare_the_engine_polls(small_project_copy, monkeypatch):
     real_awatch = engine_module.awatch
 

@@ -66,6 +66,9 @@ def _run(root: Path, request: dict, out: TextIO, cache: SpecCache | None) -> Non
     whole = set(request["files"])
     specs = []
     for file in sorted(whole | {file_of(s) for s in wanted}):
+        if not (root / file).exists():
+            _say(out, type="loaded", file=file, specs=[], error=None)  # deleted: so are its specs
+            continue
         try:
             spec_file = cache.get(root / file)
         except SpecSyntaxError as error:
