@@ -11,7 +11,10 @@ Three timed phases, one after the other:
   through `execute` on its given state, only the handler's time counted.
 
 Every spec must pass a first, untimed run, and any verdict in the loop that is
-not a pass stops its worker: perf never reports a rate for failing specs.
+not a pass stops its worker: perf never reports a rate for failing specs. A
+spec slower than 1 ms on two runs (a Lua script hitting its memory or
+instruction limit) would set the pace of every loop: it is left out of them
+and reported on its own row, "run slow spec", from its second run.
 Workers are fresh processes (spawn), so they load the code as it is on disk
 and a caller's threads (the TUI) cannot deadlock them.
 """
@@ -30,6 +33,7 @@ from typing import Callable, NamedTuple
 from workbench.config import Project
 
 RUN_SPEC, APPLY_EVENT, HANDLE_REQUEST = "run spec", "apply event", "handle request"
+RUN_SLOW_SPEC = "run slow spec"  # over 1 ms each: timed once, apart, not in the loops
 PHASES = (RUN_SPEC, APPLY_EVENT, HANDLE_REQUEST)
 SAMPLES_PER_SECOND = 4
 CAVEAT = (
@@ -72,6 +76,7 @@ class PerfResult:
     specs: int = 0  # distinct specs in the loop
     failures: list[str] = field(default_factory=list)  # a text per spec that did not pass
     unreadable: list[str] = field(default_factory=list)  # spec files that could not be parsed: file, line, why
+    slow: list[tuple[str, float]] = field(default_factory=list)  # specs timed apart: where and name, one run's seconds
     caveat: str = CAVEAT
 
     @property
@@ -161,11 +166,12 @@ class _Shared:
 
 def _conduct(job: PerfJob, workers: int, shared: _Shared, processes, on_sample) -> PerfResult:
     ready = _gather(shared, processes, "ready", workers)
-    specs = ready[0]["specs"]
-    unreadable, failures = ready[0]["unreadable"], ready[0]["failures"]  # every worker loaded the same
+    first = next(report for report in ready if report["index"] == 0)  # every worker loaded the same specs
+    specs, slow = first["specs"], first["slow"]
+    unreadable, failures = first["unreadable"], first["failures"]
     if unreadable or failures or specs == 0:
         nothing = [] if failures or unreadable else ["no specs to run" + (f" matching {job.keyword!r}" if job.keyword else "")]
-        return PerfResult([], specs, failures or nothing, unreadable)
+        return PerfResult([], specs, failures or nothing, unreadable, slow)
     shared.go.set()
     started = last_time = time.perf_counter()
     last_specs = last_events = 0
@@ -184,19 +190,21 @@ def _conduct(job: PerfJob, workers: int, shared: _Shared, processes, on_sample) 
                 min(1.0, (now - started) / total_seconds),
             ))
             last_time, last_specs, last_events = now, specs_done, events_done
-    return _result(specs, workers, finished)
+    return _result(specs, slow, workers, finished)
 
 
-def _result(specs: int, workers: int, finished: list[dict]) -> PerfResult:
+def _result(specs: int, slow: list[tuple[str, float]], workers: int, finished: list[dict]) -> PerfResult:
     failures = [report["failure"] for report in finished if report["failure"]]
     if failures:
-        return PerfResult([], specs, failures)
+        return PerfResult([], specs, failures, [], slow)
     rows = [PerfRow(RUN_SPEC, workers, sum(r["passed"] for r in finished), sum(r["passed"] / r["seconds"] for r in finished))]
+    if slow:
+        rows.append(PerfRow(RUN_SLOW_SPEC, 1, len(slow), len(slow) / sum(seconds for _, seconds in slow)))
     first = next(report for report in finished if report["index"] == 0)
     for operation in (APPLY_EVENT, HANDLE_REQUEST):
         total, seconds = first[operation]
         rows.append(PerfRow(operation, 1, total, total / seconds if seconds else 0.0))
-    return PerfResult(rows, specs)
+    return PerfResult(rows, specs, slow=slow)
 
 
 class WorkerDied(RuntimeError):
@@ -239,7 +247,9 @@ def _work(job: PerfJob, index: int, shared: _Shared) -> None:
     from workbench.bench.spec_loop import SpecLoop
 
     loop = SpecLoop.load(job.project, list(job.paths), job.keyword)
-    shared.reports.put({"kind": "ready", "specs": len(loop.specs), "unreadable": loop.errors, "failures": loop.check()})
+    failures = loop.check()
+    shared.reports.put({"kind": "ready", "index": index, "specs": len(loop.specs), "unreadable": loop.errors,
+                        "failures": failures, "slow": [(f"{spec.location}: {spec.name}", s) for spec, s in loop.slow]})
     shared.go.wait()
     if shared.stop.value:
         return

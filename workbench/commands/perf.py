@@ -55,7 +55,12 @@ def result_lines(result: PerfResult) -> list[str]:
     rows = [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs")
             for row in result.rows]
     lines = format_table(("operation", "workers", "total", "ops/s", "kHz", "time/op"), rows)
-    return lines + [f"{result.specs} specs, every one passing", result.caveat]
+    lines.append(f"{result.specs + len(result.slow)} specs, every one passing")
+    if result.slow:
+        where, seconds = max(result.slow, key=lambda item: item[1])
+        lines.append(f"{len(result.slow)} specs over 1 ms each ran once, apart from the loops; "
+                     f"the slowest: {where} ({seconds * 1000:.0f} ms)")
+    return lines + [result.caveat]
 
 
 def positive_float(text: str) -> float:
