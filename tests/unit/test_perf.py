@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from workbench.bench.perf import APPLY_EVENT, HANDLE_REQUEST, PHASES, RUN_SPEC, run_perf
+from workbench.bench.perf import APPLY_EVENT, HANDLE_REQUEST, PHASES, RUN_SLOW_SPEC, RUN_SPEC, run_perf
 from workbench.bench.progress_bar import ProgressBar
 from workbench.bench.table import format_table
 
@@ -113,3 +113,15 @@ def test_progress_bar_draws_only_where_enabled():
     ProgressBar(hidden, enabled=False).show(0.5, "half")
     assert "#" * 15 + "." * 15 in shown.getvalue() and "half" in shown.getvalue()
     assert hidden.getvalue() == ""
+
+
+def test_a_spec_over_a_millisecond_is_timed_apart(project, good_spec, tmp_path):
+    many = " ".join(f'locs:{{name:"n{i}"}}' for i in range(1000))
+    slow = tmp_path / "slow.spec"
+    slow.write_text(f"a thousand places, then a duplicate\n---\nGIVEN:\nWHEN:\n  AddLocationsReq {many} locs:{{name:\"n0\"}}\n"
+                    "ERROR:\n  AlreadyExists\n")
+    result = run_perf(project, seconds=0.3, cores=1, paths=[good_spec, slow])
+    assert result.ok, result.failures
+    assert result.specs == 1 and [where for where, _ in result.slow] == [f"{slow}:1: a thousand places, then a duplicate"]
+    assert [row.operation for row in result.rows] == [RUN_SPEC, RUN_SLOW_SPEC, APPLY_EVENT, HANDLE_REQUEST]
+    assert result.row(RUN_SLOW_SPEC).total == 1 and result.row(RUN_SLOW_SPEC).per_second < 1000
