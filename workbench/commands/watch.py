@@ -74,8 +74,8 @@ class TextLines:
         return "changed: " + ", ".join(event.paths)
 
     def _run(self, event) -> str:
-        count = len(event.selection) or f"the specs of {len(event.files)} file(s)"
-        return f"run {event.run}: {count} spec(s), chosen in {event.select_ms:.1f} ms"
+        what = f"{len(event.selection)} spec(s)" if event.selection else f"every spec of {len(event.files)} file(s)"
+        return f"run {event.run}: {what}, chosen in {event.select_ms:.1f} ms"
 
     def _specs(self, event) -> str:
         return f"bad spec file: {event.error}" if event.error else ""

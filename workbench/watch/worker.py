@@ -25,6 +25,7 @@ from workbench.specs.runner import ERROR, run_spec
 from workbench.specs.sandbox import SpecSandbox
 from workbench.watch.spec_cache import SpecCache
 from workbench.watch.spec_ids import file_of, relative_file, spec_id
+from workbench.watch.tracebacks import project_frames
 
 _FLUSH_SECONDS = 0.005
 _FLUSH_AT_ONCE = {"pid", "done"}  # the pid: to be killed when a newer save cancels the run
@@ -84,10 +85,20 @@ def _run(root: Path, request: dict, out: TextIO, cache: SpecCache | None) -> Non
     for id_, spec in specs:
         verdict = run_spec(spec, sandbox, registry)
         unserved = _unserved(spec, registry)
-        if unserved and verdict.status == ERROR and registry.broken:
-            verdict.error += "".join(f"\n{b.error}\n{b.traceback}" for b in registry.broken)
+        if verdict.status == ERROR:
+            verdict.error = _error_text(verdict.error, unserved, registry, domain.project.domain_dir)
         _say(out, type="verdict", id=id_, verdict=verdict_json(verdict), touched=sorted(verdict.touched),
              unserved=unserved)
+
+
+def _error_text(error: str, unserved: bool, registry: Registry, domain_dir: Path) -> str:
+    """The crash as the project's code tells it: for a spec that found no handler or
+    applier while a feature is broken, the broken feature's own import error."""
+    if unserved and registry.broken:
+        missing = error.rstrip().splitlines()[-1]
+        broken = (f"broken feature: {b.error}\n{project_frames(b.traceback, domain_dir)}" for b in registry.broken)
+        return "\n".join([missing, *broken])
+    return project_frames(error, domain_dir)
 
 
 def _unserved(spec, registry: Registry) -> bool:
