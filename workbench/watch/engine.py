@@ -14,6 +14,7 @@ Textual::
 
 These four are plain methods to call from the event loop that iterates
 `events()` (a Textual action handler, say); each asks for a run and returns.
+An engine watches once: after stop(), make a new one.
 
 What happens on a save:
 
