@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ def folder_bytes(folder: Path) -> int:
 
 
 class InprocTransport:
-    """The tenant called directly: the same Tenant code the server runs, without gRPC."""
+    """The tenant called directly from `IN_FLIGHT` threads: the same Tenant code
+    the server runs (group commit included), without gRPC."""
 
     name = "inproc"
 
@@ -56,21 +58,22 @@ class InprocTransport:
         self.tenant_name = _first_free(tenant_prefix, self.tenants.create)
         self.tenant = self.tenants.get(self.tenant_name)
         self.folder = tenant_folder(data, self.tenant_name)
+        self._threads = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="bf-stress")
 
     def send(self, requests: list[Any]) -> list[Reply]:
-        replies = []
-        clock = time.perf_counter
-        for request in requests:
-            started = clock()
-            outcome = self.tenant.execute(request)
-            replies.append(Reply(outcome.response if outcome.code == Code.OK else None, outcome.code,
-                                 outcome.message, clock() - started))
-        return replies
+        return list(self._threads.map(self._call, requests))
+
+    def _call(self, request: Any) -> Reply:
+        started = time.perf_counter()
+        outcome = self.tenant.execute(request)
+        return Reply(outcome.response if outcome.code == Code.OK else None, outcome.code, outcome.message,
+                     time.perf_counter() - started)
 
     def logged_events(self) -> int:
         return self.tenant.log.last_position
 
     def close(self) -> None:
+        self._threads.shutdown()
         self.tenants.close()
 
 
