@@ -14,7 +14,6 @@ from workbench.tui.app import WorkbenchApp
 from workbench.tui.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SIZE = (120, 36)
 
 
 @pytest.fixture

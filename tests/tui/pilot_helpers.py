@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 from rich.text import Text
 
 from workbench.tui.widgets.spec_tree import SpecTree
+
+
+SIZE = (120, 36)
+
+
+@asynccontextmanager
+async def running(app, size: tuple[int, int] = SIZE):
+    """The app headless, past its first screen and its first verdicts."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 async def settle(pilot, until=None, seconds: float = 20.0) -> None:
@@ -19,6 +31,12 @@ async def settle(pilot, until=None, seconds: float = 20.0) -> None:
     while not until():
         assert asyncio.get_running_loop().time() < deadline, "the app did not get there in time"
         await pilot.pause(0.02)
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press the keys, then let the app handle them."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
 def tree_labels(app) -> list[str]:

@@ -9,8 +9,7 @@ import urllib.request
 
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import rendered, settle
+from tests.tui.pilot_helpers import press, rendered, running, settle
 from workbench.tui.screens.explore import ExploreScreen
 from workbench.tui.widgets.spec_tree import SpecTree
 
@@ -26,8 +25,7 @@ async def test_x_explores_the_spec_state_through_datasette(make_app):
     app = make_app()
     opened = []
     app.open_url = lambda url, **kwargs: opened.append(url)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         app.screen.query_one(SpecTree).select_spec(TWO_PRODUCTS)
         await settle(pilot)
         await pilot.press("x")
@@ -69,8 +67,7 @@ async def test_x_explores_the_spec_state_through_datasette(make_app):
         assert opened == [screen.server.url]
 
         url = screen.server.url
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is app.main_screen
         try:
             await asyncio.to_thread(fetch, url + ".json?sql=select+1")

@@ -8,8 +8,7 @@ import sys
 
 from textual.widgets import Input, Markdown, Static
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import rendered, settle, tree_labels
+from tests.tui.pilot_helpers import press, rendered, running, settle, tree_labels
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.widgets.diff_view import DiffView
@@ -29,8 +28,7 @@ async def choose(pilot, spec_id: str) -> None:
 
 async def test_the_tree_shows_areas_files_and_counts_with_marks(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
         labels = tree_labels(app)
         assert labels[0] == "locations 1✔ 1✘"
         assert "products 2✔ 2✘" in labels
@@ -41,7 +39,7 @@ async def test_the_tree_shows_areas_files_and_counts_with_marks(make_app):
 
 async def test_a_spec_shows_highlighted_with_its_docs_and_ids_as_uids(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app) as pilot:
         await choose(pilot, FIRST_PRODUCT)
         source = app.screen.query_one("#spec-source", Static).render()
         assert 'AddProductsResp uids:"UID(1)"' in source.plain
@@ -54,7 +52,7 @@ async def test_a_spec_shows_highlighted_with_its_docs_and_ids_as_uids(make_app):
 
 async def test_a_failing_spec_shows_its_diff_side_by_side(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app) as pilot:
         await choose(pilot, WRONG_SKU)
         diff = app.screen.query_one(DiffView)
         assert diff.display
@@ -79,49 +77,42 @@ def _plain(app, widget) -> str:
 
 async def test_slash_filters_by_name_message_type_and_field_value(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("slash")
         field = app.screen.query_one("#filter", Input)
         assert field.display and field.has_focus
-        await pilot.press(*"fanta")
-        await settle(pilot)
+        await press(pilot, *"fanta")
         tree = app.screen.query_one(SpecTree)
         assert tree.spec_ids() == [WRONG_SKU, MISSING_EVENT]
         field.value = "locationadded"
         await settle(pilot)
         assert tree.spec_ids() == ["specs/locations/add.spec#1"]
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not field.display and len(tree.spec_ids()) == 6
 
 
 async def test_n_goes_to_the_next_failure(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app) as pilot:
         await choose(pilot, FIRST_PRODUCT)
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert app.screen.chosen.key == WRONG_SKU
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert app.screen.chosen.key == MISSING_EVENT
 
 
 async def test_run_all_and_rerun_failed_ask_the_engine(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("a")
-        await pilot.press("f")
-        await settle(pilot)
+        await press(pilot, "f")
         assert app.engine.asked == ["run_all", "rerun_failed"]
         assert "run 3: 0 passed, 3 failed" in rendered(app.screen.query_one(RunStatus))
 
 
 async def test_y_copies_the_failure_as_text(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app) as pilot:
         await choose(pilot, WRONG_SKU)
         await pilot.press("y")
         assert 'Events[1].sku: expected "sprite", got "fanta"' in app.clipboard
@@ -138,11 +129,10 @@ async def test_e_opens_the_spec_and_shift_e_its_feature_in_the_editor(make_app, 
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("EDITOR", str(editor))
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with running(app) as pilot:
         await choose(pilot, WRONG_SKU)
         await pilot.press("e")
-        await pilot.press("E")
-        await settle(pilot)
+        await press(pilot, "E")
     spec_call, feature_call = record.read_text().splitlines()
     assert spec_call.endswith("+17 " + str(app.project.root / "specs/products/add.spec"))
     assert feature_call.startswith("+1 ") and feature_call.endswith("domain/features/products/add.py")
@@ -150,30 +140,24 @@ async def test_e_opens_the_spec_and_shift_e_its_feature_in_the_editor(make_app, 
 
 async def test_c_opens_the_catalogue_and_enter_shows_a_spec(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "c")
         screen = app.screen
         assert isinstance(screen, CatalogueScreen)
         assert screen.current.name == "AddLocationsReq"
         assert "served by domain.features.locations.add" in rendered(screen.query_one("#catalogue-fields"))
-        await pilot.press("slash", *"productadded")
-        await settle(pilot)
+        await press(pilot, "slash", *"productadded")
         assert screen.current.name == "ProductAdded" and screen.current.kind == "event"
         assert screen.current.spec_ids == [FIRST_PRODUCT, WRONG_SKU, MISSING_EVENT, "specs/products/add.spec#4"]
         screen.query_one("#catalogue-specs").focus()
-        await pilot.press("down", "enter")
-        await settle(pilot)
+        await press(pilot, "down", "enter")
         assert app.screen is app.main_screen and app.screen.chosen.key == WRONG_SKU
 
 
 async def test_f1_lists_every_key_of_the_screen_and_the_app(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f1")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
         from textual.widgets import DataTable
 
@@ -182,15 +166,13 @@ async def test_f1_lists_every_key_of_the_screen_and_the_app(make_app):
         table = app.screen.query_one(DataTable)
         ids = [table.get_row_at(i)[2] for i in range(table.row_count)]
         assert ids == [key.id for key in (*MAIN_KEYS, *APP_KEYS)]
-        await pilot.press("f1")
-        await settle(pilot)
+        await press(pilot, "f1")
         assert app.screen is app.main_screen
 
 
 async def test_the_palette_offers_every_action_of_the_screen(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         from workbench.tui.keys import MAIN_KEYS
 
         titles = [command.title for command in app.get_system_commands(app.screen)]
@@ -198,17 +180,14 @@ async def test_the_palette_offers_every_action_of_the_screen(make_app):
             if not key.action.startswith("app."):
                 assert key.label in titles
         assert {"Help", "Quit", "Theme: bf-dark", "Theme: bf-light", "Theme: bf-high-contrast"} <= set(titles)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"run all", "enter")
-        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await press(pilot, *"run all", "enter")
         assert app.engine.asked == ["run_all"]
 
 
 async def test_clicking_a_spec_with_the_mouse_selects_it(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         tree = app.screen.query_one(SpecTree)
         tree.select_spec(FIRST_PRODUCT)  # opens its file; now click the spec below it
         await settle(pilot)
@@ -216,15 +195,6 @@ async def test_clicking_a_spec_with_the_mouse_selects_it(make_app):
         await pilot.click(SpecTree, offset=(6, line - tree.scroll_offset.y))
         await settle(pilot)
         assert app.screen.chosen.key == WRONG_SKU
-
-
-async def test_q_quits(make_app):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("q")
-        await settle(pilot)
-    assert app.return_code == 0
 
 
 async def test_a_rerun_spec_shows_why_it_was_chosen(make_app):
@@ -246,8 +216,7 @@ async def test_a_crashed_spec_shows_its_traceback(make_app):
     from workbench.watch import events as ev
 
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         crash = {"status": "error", "differences": [], "seconds": 0.0,
                  "error": 'Traceback (most recent call last):\n  File "add.py", line 9\nZeroDivisionError: division by zero'}
         app.screen.on_engine_event(ev.SpecFinished(2, FIRST_PRODUCT, "domain/features/products/add.py changed", crash))

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import rendered, settle
+from tests.tui.pilot_helpers import press, rendered, running, settle
 from workbench.tui.screens.perf import PerfScreen
 from workbench.tui.widgets.rate_sparkline import RateSparkline
 
 
 async def test_perf_draws_rates_while_it_runs_then_the_summary(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         screen = PerfScreen(seconds=0.5, cores=1, keyword="add one product")
         await app.push_screen(screen)
         await settle(pilot, until=lambda: not screen.running, seconds=60)
@@ -29,14 +27,12 @@ async def test_perf_draws_rates_while_it_runs_then_the_summary(make_app):
 
 async def test_p_opens_perf_and_failing_specs_are_not_timed(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("p")
         screen = app.screen
         assert isinstance(screen, PerfScreen)
         await settle(pilot, until=lambda: not screen.running, seconds=60)
         notes = rendered(screen.query_one("#perf-notes", Static))
         assert "nothing measured" in notes and "wrong sku in the second event" in notes
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is app.main_screen

@@ -3,32 +3,26 @@ again, quitting, and what happens when a key needs a spec and none is chosen."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Static
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import rendered, settle
+from tests.tui.pilot_helpers import press, rendered, running, settle
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.explore import ExploreScreen
 from workbench.tui.screens.help import HelpScreen
-from workbench.tui.screens.perf import PerfScreen
 from workbench.tui.widgets.spec_tree import SpecTree
 
 
 async def test_escape_leaves_the_catalogue_and_the_help(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "c")
         assert isinstance(app.screen, CatalogueScreen)
-        await pilot.press("f1")
-        await settle(pilot)
+        await press(pilot, "f1")
         assert isinstance(app.screen, HelpScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, CatalogueScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is app.main_screen
 
 
@@ -36,26 +30,22 @@ async def test_keys_that_need_a_spec_say_so_when_an_area_is_chosen(make_app):
     app = make_app()
     notes = []
     app.notify = lambda message, **kwargs: notes.append(message)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert app.screen.chosen.kind == "area"
         for key in ("e", "E", "x", "y"):
-            await pilot.press(key)
-        await settle(pilot)
+            await press(pilot, key)
         assert notes == ["Choose a spec first."] * 4
         assert app.screen is app.main_screen
 
 
 async def test_r_runs_perf_again_and_the_screen_keeps_its_run_when_left(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("p")
         screen = app.screen
         await settle(pilot, until=lambda: not screen.running, seconds=60)
         first = screen.result
-        await pilot.press("escape", "p")
-        await settle(pilot)
+        await press(pilot, "escape", "p")
         assert app.screen is screen and screen.result is first
         await pilot.press("r")
         assert screen.running
@@ -65,8 +55,7 @@ async def test_r_runs_perf_again_and_the_screen_keeps_its_run_when_left(make_app
 
 async def test_explore_says_why_when_the_spec_cannot_run(make_app, shop):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         spec_id = "specs/products/add.spec#1"
         app.screen.query_one(SpecTree).select_spec(spec_id)
         await settle(pilot)
@@ -80,12 +69,9 @@ async def test_explore_says_why_when_the_spec_cannot_run(make_app, shop):
         assert screen.server is None
 
 
-async def test_ctrl_q_quits_from_any_screen(make_app):
+@pytest.mark.parametrize("keys", [("q",), ("c", "ctrl+q")], ids=["q on the main screen", "ctrl+q anywhere"])
+async def test_quitting(make_app, keys):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("ctrl+q")
-        await settle(pilot)
-    assert app.return_code == 0
+    async with running(app) as pilot:
+        await press(pilot, *keys)
+    assert app.return_code == 0 and not app.is_running

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import settle
+from tests.tui.pilot_helpers import SIZE, settle
 from workbench.tui.widgets.spec_tree import SpecTree
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tests.tui.conftest import SIZE
-from tests.tui.pilot_helpers import settle
+from tests.tui.pilot_helpers import press, running, settle
 from workbench.tui.themes import load_themes
 
 
@@ -31,17 +30,14 @@ def test_the_project_has_dark_light_and_high_contrast_themes(project):
 
 async def test_a_theme_chosen_in_the_palette_is_remembered(make_app):
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert app.theme == "bf-dark"
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"theme: bf-light", "enter")
-        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await press(pilot, *"theme: bf-light", "enter")
         assert app.theme == "bf-light"
     assert app.settings.remembered_theme() == "bf-light"
     again = make_app()
-    async with again.run_test(size=SIZE) as pilot:
+    async with running(again) as pilot:
         await settle(pilot)
         assert again.theme == "bf-light"
 
@@ -52,8 +48,7 @@ async def test_a_broken_theme_file_gives_one_notification_and_the_default_theme(
     settings.remember_theme("bf-light")
     app = make_app()
     calls = recording_notifications(app)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
         assert app.theme == "bf-dark"
         theme_calls = [call for call in calls if "theme" in call[0].lower()]
         assert len(theme_calls) == 1
@@ -68,17 +63,14 @@ async def test_keys_are_remapped_by_binding_id(make_app, settings):
     (settings.folder / "keymap.toml").write_text('[keys]\n"main.run_all" = "r"\n"main.nothing" = "z"\n')
     app = make_app()
     calls = recording_notifications(app)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "r")
         assert app.engine.asked == ["run_all"]
         await pilot.press("a")  # the old key no longer runs anything
         await settle(pilot)
         assert app.engine.asked == ["run_all"]
         assert any("unknown binding id 'main.nothing'" in message for _, message in calls)
-        await pilot.press("f1")
-        await settle(pilot)
+        await press(pilot, "f1")
         table = app.screen.query_one(DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert ["r", "Run every spec.", "main.run_all"] in [list(map(str, row)) for row in rows]

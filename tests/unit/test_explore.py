@@ -139,3 +139,11 @@ def test_the_bf_command_loads_neither_textual_nor_datasette_until_asked():
     code = "import sys, workbench.cli; print(sorted(m for m in ('textual', 'datasette', 'uvicorn') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_datasette_setting_we_choose_is_explained_in_the_readme(project):
+    from workbench.explore.server import SETTINGS
+
+    readme = (project.root / "README.md").read_text()
+    for name, value in SETTINGS.items():
+        assert f"`{name}\n  = {value}`" in readme or f"`{name} = {value}`" in readme, f"README does not explain {name}"
