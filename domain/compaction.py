@@ -3,7 +3,7 @@
 Read from the state tables, not from the old log:
 - every location once, in creation order (listings show that order, also
   between locations a later move makes siblings), in its current place; one
-  created before its current parent is parked and moved there (one extra event);
+  created before its current parent is parked, then moved there;
 - every product once, in creation order;
 - one stock update per place that holds stock, adding its net on-hand;
 - every reservation once: open ones with what they still hold, closed ones
@@ -52,19 +52,21 @@ def compacted_events(db) -> list:
 def _locations(db) -> Iterator[LocationAdded | LocationMoved]:
     """Every location in creation order, so that listings after any later move
     still show creation order. A location made before its current parent is
-    parked where its name is free until then, and moved in once the parent is added."""
+    parked under a location where its name is free, and moved in once the
+    parent is added (one extra event; one more if its place is needed by a
+    location of the same name before that)."""
     rows = db.execute("SELECT uid, name, parent FROM locations WHERE uid != ? ORDER BY rowid", (ROOT,)).fetchall()
     tree = _Tree({uid: parent for uid, _, parent in rows}, {uid: name for uid, name, _ in rows})
-    waiting = defaultdict(list)  # parent not added yet -> (child, where it is parked)
+    waiting = defaultdict(list)  # parent not added yet -> its children parked meanwhile
     for uid, name, parent in rows:
         place = parent if parent in tree.added else tree.parking_for(uid)
+        yield from tree.make_room(place, name)
         yield LocationAdded(uid=uid, name=name, parent=place)
         tree.add(uid, place)
         if place != parent:
-            waiting[parent].append((uid, place))
-        for child, parked in waiting.pop(uid, []):
-            yield LocationMoved(uid=child, oldParent=parked, newParent=uid)
-            tree.move(child, parked, uid)
+            waiting[parent].append(uid)
+        for child in waiting.pop(uid, []):
+            yield tree.move(child, uid)
 
 
 class _Tree:
@@ -80,44 +82,73 @@ class _Tree:
     def __init__(self, final_parent: dict[str, str], names: dict[str, str]):
         self.final_parent = final_parent
         self.names = names
-        self.created = {uid: rank for rank, uid in enumerate(final_parent)}
-        self.added = {ROOT}
-        self.grounded = {ROOT: None}  # a dict: candidates are tried in a stable order
+        self.added = {ROOT: None}  # dicts: in the order they are added
+        self.grounded = {ROOT: None}
+        self.place: dict[str, str] = {}
         self.children_now: dict[str, list[str]] = defaultdict(list)
         self.final_children: dict[str, list[str]] = defaultdict(list)
         for uid, parent in final_parent.items():
             self.final_children[parent].append(uid)
 
-    def parking_for(self, uid: str) -> str:
-        name, parent = self.names[uid], self.final_parent[uid]
-        now, leaves_at = self.created[uid], self.created[parent]
-        nearest = [a for a in self._final_ancestors(parent) if a in self.added]
-        for candidate in (*nearest, *reversed(self.grounded)):
-            if name not in self._names_until(candidate, now, leaves_at):
-                return candidate
-        raise CompactionError(f"location {uid} ({name!r}) cannot be parked: every grounded location has that name below it")
+    def parking_for(self, uid: str, avoid: frozenset[str] = frozenset()) -> str:
+        """Where to park `uid`: a place where its name is free, or held by a
+        parked location that can be parked elsewhere in turn (make_room)."""
+        name = self.names[uid]
+        nearest = [a for a in self._final_ancestors(self.final_parent[uid]) if a in self.added]
+        # Rare last resort (a name under every such location): any location not
+        # to end up below this one. Not proven acyclic, so the caller's replay
+        # and fingerprint check decides; on a difference the log is kept.
+        below = self._final_subtree(uid)
+        anywhere = [c for c in reversed(self.added) if c not in below]
+        for candidates in ((*nearest, *reversed(self.grounded)), anywhere):
+            for movable in (False, True):
+                for candidate in candidates:
+                    if candidate not in avoid and self._room_for(candidate, name, movable):
+                        return candidate
+        raise CompactionError(f"location {uid} ({name!r}) cannot be parked: every location has that name below it")
+
+    def make_room(self, parent: str, name: str, avoid: frozenset[str] = frozenset()) -> Iterator[LocationMoved]:
+        """Park elsewhere the location parked under `parent` with this name, if any."""
+        for child in self.children_now[parent]:
+            if self.names[child] == name:
+                avoid = avoid | {parent}
+                target = self.parking_for(child, avoid)
+                yield from self.make_room(target, name, avoid)
+                yield self.move(child, target)
+                return
+
+    def _room_for(self, parent: str, name: str, movable: bool) -> bool:
+        same = [child for child in self.children_now[parent] if self.names[child] == name]
+        return not same or (movable and self.place[same[0]] != self.final_parent[same[0]])
+
+    def add(self, uid: str, parent: str) -> None:
+        self.added[uid] = None
+        self.place[uid] = parent
+        self.children_now[parent].append(uid)
+        if parent == self.final_parent[uid] and parent in self.grounded:
+            self.grounded[uid] = None
+
+    def move(self, uid: str, new_parent: str) -> LocationMoved:
+        old_parent = self.place[uid]
+        self.children_now[old_parent].remove(uid)
+        self.children_now[new_parent].append(uid)
+        self.place[uid] = new_parent
+        if new_parent == self.final_parent[uid] and new_parent in self.grounded:
+            self._ground(uid)
+        return LocationMoved(uid=uid, oldParent=old_parent, newParent=new_parent)
 
     def _final_ancestors(self, uid: str) -> Iterator[str]:
         while uid is not None:
             yield uid
             uid = self.final_parent.get(uid)
 
-    def _names_until(self, parent: str, now: int, until: int) -> set[str]:
-        """Names under `parent` now, or added to it up to `until` (when the parked one leaves)."""
-        coming = (self.names[c] for c in self.final_children[parent] if now < self.created[c] <= until)
-        return {self.names[c] for c in self.children_now[parent]}.union(coming)
-
-    def add(self, uid: str, parent: str) -> None:
-        self.added.add(uid)
-        self.children_now[parent].append(uid)
-        if parent == self.final_parent[uid] and parent in self.grounded:
-            self.grounded[uid] = None
-
-    def move(self, uid: str, old_parent: str, new_parent: str) -> None:
-        self.children_now[old_parent].remove(uid)
-        self.children_now[new_parent].append(uid)
-        if new_parent in self.grounded:
-            self._ground(uid)
+    def _final_subtree(self, uid: str) -> set[str]:
+        found, waiting = {uid}, [uid]
+        while waiting:
+            for child in self.final_children[waiting.pop()]:
+                found.add(child)
+                waiting.append(child)
+        return found
 
     def _ground(self, uid: str) -> None:
         self.grounded[uid] = None

@@ -16,7 +16,7 @@ from domain.traffic import InventoryTraffic
 from workbench.core.execute import execute
 from workbench.core.ids import SequentialIds
 from workbench.core.state_db import open_state
-from workbench.core.transaction import apply_event
+from workbench.tenancy.compactor import replay
 from workbench.tenancy.fingerprint import state_fingerprint
 
 
@@ -30,15 +30,6 @@ def drive(domain, db, traffic, count, ids):
         outcomes.append((outcome.response, outcome.code, outcome.message, outcome.events))
         events.extend(outcome.events)
     return outcomes, events
-
-
-def replay(domain, events):
-    db = open_state(domain.schema_sql)
-    db.execute("BEGIN")
-    for event in events:
-        apply_event(domain.registry.appliers, db, event)
-    db.execute("COMMIT")
-    return db
 
 
 def history(domain, seed, count):

@@ -56,7 +56,7 @@ class Compacted:
 def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
     rules = importlib.import_module(f"{domain.project.domain}.compaction")
     position, version, events, fingerprint = _snapshot(tenant, domain, rules)
-    rebuilt = _replay(domain, events)
+    rebuilt = replay(domain, events)
     if state_fingerprint(rebuilt, rules.CANON) != fingerprint:
         raise CompactionError(f"tenant {tenant.name!r}: the compacted events do not rebuild the same state; the log is kept")
     before = logged_events(tenant.log.path, position)
@@ -97,7 +97,8 @@ def _snapshot(tenant: Tenant, domain: Domain, rules) -> tuple[int, int, list, st
     return position, version, events, fingerprint
 
 
-def _replay(domain: Domain, events: list) -> sqlite3.Connection:
+def replay(domain: Domain, events: list) -> sqlite3.Connection:
+    """A fresh state with `events` applied."""
     db = open_state(domain.schema_sql)  # in memory: plaintext never reaches the disk
     db.execute("BEGIN")
     for event in events:
