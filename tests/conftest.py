@@ -47,3 +47,13 @@ def small_project_copy(project_copy):
         if area.name not in ("products", "locations"):
             shutil.rmtree(area)
     return project_copy
+
+
+@pytest.fixture
+def small_rounds(monkeypatch):
+    """Stress rounds of 31 places, 60 products and 20 reservation attempts: the same phases, quicker."""
+    import domain.stress_workload as workload
+
+    monkeypatch.setattr(workload, "LEVELS", workload.LEVELS[:5])
+    monkeypatch.setattr(workload, "PRODUCTS_PER_ROUND", 60)
+    monkeypatch.setattr(workload, "FIRST_ROUND_ATTEMPTS", 20)

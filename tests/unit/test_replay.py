@@ -5,19 +5,11 @@ import sys
 
 import pytest
 
-import domain.stress_workload as workload
 from tests.conftest import ROOT
 from workbench.bench.replay import NoLog, build_log, replay
 from workbench.bench.stress import run_stress
 from workbench.core.state_db import bulk_writes, open_state
 from workbench.service.tenant import STATE_FILE
-
-
-@pytest.fixture
-def small_rounds(monkeypatch):
-    monkeypatch.setattr(workload, "LEVELS", workload.LEVELS[:5])
-    monkeypatch.setattr(workload, "PRODUCTS_PER_ROUND", 60)
-    monkeypatch.setattr(workload, "FIRST_ROUND_ATTEMPTS", 20)
 
 
 def state_rows(folder):

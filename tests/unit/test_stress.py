@@ -6,17 +6,8 @@ import sys
 
 import pytest
 
-import domain.stress_workload as workload
 from tests.conftest import ROOT
 from workbench.bench.stress import percentile, run_stress
-
-
-@pytest.fixture
-def small_rounds(monkeypatch):
-    """Rounds of 31 places and 60 products: the same phases, quicker."""
-    monkeypatch.setattr(workload, "LEVELS", workload.LEVELS[:5])
-    monkeypatch.setattr(workload, "PRODUCTS_PER_ROUND", 60)
-    monkeypatch.setattr(workload, "FIRST_ROUND_ATTEMPTS", 20)
 
 
 def business(result):
