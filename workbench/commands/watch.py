@@ -34,6 +34,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
         asyncio.run(_watch(project, args.run_first, JsonLines() if args.json else TextLines()))
     except KeyboardInterrupt:
         pass
+    except (RuntimeError, OSError) as error:  # the worker's parent process could not start
+        print(f"bf watch: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

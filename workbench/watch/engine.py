@@ -68,6 +68,7 @@ from workbench.watch.spec_ids import file_of, relative_file
 
 DEBOUNCE_MS = 10  # editors write a file in a few steps within a millisecond or two; later saves cancel and merge
 WATCHED_SUFFIXES = (".py", ".spec", ".sql", ".proto", ".lua")
+RUN_ALL_REASON = "asked to run all"  # also the first run's: every spec, which teaches the map what each touches
 _POLL_MS = 50
 _RECENT_SECONDS = 5.0
 
@@ -122,7 +123,7 @@ class WatchEngine:
             await self._forkserver.stop()
 
     def run_all(self) -> None:
-        self._ask(self._affected.everything("asked to run all"))
+        self._ask(self._affected.everything(RUN_ALL_REASON))
 
     def rerun_failed(self) -> None:
         failed = [spec_id for spec_id, verdict in self.verdicts.items() if verdict["status"] != "pass"]
