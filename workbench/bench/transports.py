@@ -28,7 +28,7 @@ from workbench.service.tenants import Tenants
 from workbench.bench.server_process import ServerProcess
 
 TRANSPORTS = ("inproc", "unix", "tcp")
-IN_FLIGHT = 8  # requests a gRPC client keeps in flight within a phase
+IN_FLIGHT = 16  # requests a client keeps in flight within a phase: more fill a group commit
 
 
 @dataclass(frozen=True)
