@@ -49,6 +49,7 @@ def test_two_workers_time_the_passing_specs_and_report_samples(project, good_spe
     run_spec, apply_event, handle_request = result.rows
     assert run_spec.workers == 2 and apply_event.workers == 1 and handle_request.workers == 1
     assert run_spec.total > 100 and run_spec.per_second > 1000
+    assert all(row.per_cpu_second >= row.per_second * 0.9 for row in result.rows)  # CPU time never exceeds wall time
     assert apply_event.total > 100 and handle_request.total > 100  # one given event, one request per spec
     assert result.specs == 1
     assert samples and {sample.phase for sample in samples} <= set(PHASES)
@@ -83,7 +84,7 @@ def test_cli_prints_the_table_and_the_caveat(good_spec):
     result = bf("perf", "--sec", "0.3", "--cores", "1", str(good_spec))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["operation", "workers", "total", "ops/s", "kHz", "time/op"]
+    assert lines[0].split() == ["operation", "workers", "total", "ops/s", "kHz", "time/op", "ops/CPU", "s"]
     assert [line.split("  ")[0] for line in lines[1:4]] == [RUN_SPEC, APPLY_EVENT, HANDLE_REQUEST]
     assert lines[-1].startswith("caveat: ")
 

@@ -57,7 +57,8 @@ class PerfRow:
     operation: str
     workers: int
     total: int
-    per_second: float
+    per_second: float  # over wall time: what the machine did
+    per_cpu_second: float  # over the CPU time the workers got: what free cores would do
 
     @property
     def khz(self) -> float:
@@ -197,13 +198,17 @@ def _result(specs: int, slow: list[tuple[str, float]], workers: int, finished: l
     failures = [report["failure"] for report in finished if report["failure"]]
     if failures:
         return PerfResult([], specs, failures, [], slow)
-    rows = [PerfRow(RUN_SPEC, workers, sum(r["passed"] for r in finished), sum(r["passed"] / r["seconds"] for r in finished))]
+    rows = [PerfRow(RUN_SPEC, workers, sum(r["passed"] for r in finished),
+                    sum(r["passed"] / r["seconds"] for r in finished),
+                    sum(r["passed"] / r["cpu_seconds"] for r in finished if r["cpu_seconds"]))]
     if slow:
-        rows.append(PerfRow(RUN_SLOW_SPEC, 1, len(slow), len(slow) / sum(seconds for _, seconds in slow)))
+        rate = len(slow) / sum(seconds for _, seconds in slow)
+        rows.append(PerfRow(RUN_SLOW_SPEC, 1, len(slow), rate, rate))  # one run each: no CPU time apart
     first = next(report for report in finished if report["index"] == 0)
     for operation in (APPLY_EVENT, HANDLE_REQUEST):
-        total, seconds = first[operation]
-        rows.append(PerfRow(operation, 1, total, total / seconds if seconds else 0.0))
+        total, seconds, share = first[operation]
+        rate = total / seconds if seconds else 0.0
+        rows.append(PerfRow(operation, 1, total, rate, rate / share if share else rate))
     return PerfResult(rows, specs, slow=slow)
 
 
@@ -254,18 +259,19 @@ def _work(job: PerfJob, index: int, shared: _Shared) -> None:
     if shared.stop.value:
         return
     ran = loop.run_specs(job.seconds, lambda specs, events: shared.publish(index, specs, events))
-    report = {"kind": "done", "index": index, "passed": ran.passed, "seconds": ran.seconds, "failure": ran.failure}
+    report = {"kind": "done", "index": index, "passed": ran.passed, "seconds": ran.seconds,
+              "cpu_seconds": ran.cpu_seconds, "failure": ran.failure}
     if index == 0 and not ran.failure:
         report.update(_one_core_phases(loop, job.one_core_seconds, shared, ran))
     shared.reports.put(report)
 
 
-def _one_core_phases(loop, seconds: float, shared: _Shared, ran) -> dict[str, tuple[int, float]]:
+def _one_core_phases(loop, seconds: float, shared: _Shared, ran) -> dict[str, tuple[int, float, float]]:
     measured = {}
     events_before = ran.events  # worker 0's event count goes on growing, so that samples stay deltas
     for phase, measure in ((APPLY_EVENT, loop.apply_events), (HANDLE_REQUEST, loop.handle_requests)):
         shared.phase.value = PHASES.index(phase)
         timed = measure(seconds, lambda events: shared.publish(0, ran.passed, events_before + events))
-        measured[phase] = (timed.count, timed.seconds)
+        measured[phase] = (timed.count, timed.seconds, timed.cpu_share)
         events_before += timed.events
     return measured

@@ -29,6 +29,7 @@ class SpecsRun(NamedTuple):
     passed: int
     events: int  # applied: the given events and those the requests produced
     seconds: float
+    cpu_seconds: float  # what this process got of a core meanwhile (less than `seconds` on a busy machine)
     failure: str | None  # the first spec that did not pass; the loop stopped there
 
 
@@ -36,6 +37,7 @@ class Timed(NamedTuple):
     count: int
     seconds: float
     events: int  # applied, for the live counters
+    cpu_share: float  # CPU seconds over wall seconds while it ran: 1.0 on a free core
 
 
 class SpecLoop:
@@ -74,26 +76,30 @@ class SpecLoop:
         """The runner of `bf test`, spec after spec, for `seconds`; `publish(passed, events)` now and then."""
         sandbox, registry, specs = self.sandbox, self.domain.registry, self.specs
         passed = events = 0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         deadline = started + seconds
+
+        def ran(failure: str | None) -> SpecsRun:
+            return SpecsRun(passed, events, time.perf_counter() - started, time.process_time() - cpu_started, failure)
+
         while True:
             for spec in specs:
                 verdict = run_spec(spec, sandbox, registry)
                 if not verdict.passed:
-                    return SpecsRun(passed, events, time.perf_counter() - started, describe_failure(verdict))
+                    return ran(describe_failure(verdict))
                 passed += 1
                 events += len(spec.given) + len(verdict.outcome.events)
                 if passed % PUBLISH_EVERY == 0:
                     publish(passed, events)
                     if time.perf_counter() >= deadline:
-                        return SpecsRun(passed, events, time.perf_counter() - started, None)
+                        return ran(None)
 
     def apply_events(self, seconds: float, publish: Callable[[int], None]) -> Timed:
         """Each spec's given events applied, then rolled back, for `seconds`: events and wall time."""
         db, appliers = self._scratch_db(), self.domain.registry.appliers
         givens = [spec.given for spec in self.specs if spec.given]
         applied = 0
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         deadline = started + seconds
         while givens and time.perf_counter() < deadline:
             for given in givens:
@@ -102,7 +108,8 @@ class SpecLoop:
                 db.execute("ROLLBACK TO perf")
                 applied += len(given)
             publish(applied)
-        return Timed(applied, time.perf_counter() - started, applied)
+        wall = time.perf_counter() - started
+        return Timed(applied, wall, applied, cpu_share(cpu_started, wall))
 
     def handle_requests(self, seconds: float, publish: Callable[[int], None]) -> Timed:
         """Each spec's request handled on its given state, for `seconds`: requests and the
@@ -111,7 +118,8 @@ class SpecLoop:
         handled = applied = 0
         busy = 0.0
         clock = time.perf_counter
-        deadline = clock() + seconds
+        started, cpu_started = clock(), time.process_time()
+        deadline = started + seconds
         while clock() < deadline:
             for spec in self.specs:
                 for event in spec.given:
@@ -123,7 +131,7 @@ class SpecLoop:
                 applied += len(spec.given) + len(outcome.events)
             handled += len(self.specs)
             publish(applied)
-        return Timed(handled, busy, applied)
+        return Timed(handled, busy, applied, cpu_share(cpu_started, clock() - started))
 
     def _scratch_db(self) -> sqlite3.Connection:
         """A state of its own for the one-core loops, rolled back to the savepoint `perf`."""
@@ -131,6 +139,10 @@ class SpecLoop:
             self._scratch = open_state(self.domain.schema_sql)
             self._scratch.execute("SAVEPOINT perf")
         return self._scratch
+
+
+def cpu_share(cpu_started: float, wall_seconds: float) -> float:
+    return (time.process_time() - cpu_started) / wall_seconds if wall_seconds else 1.0
 
 
 def describe_failure(verdict: Verdict) -> str:

@@ -24,7 +24,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cores", type=positive_int, default=None, metavar="N",
                         help=f"worker processes (default: every core, here {available_cores()})")
     parser.add_argument("-k", dest="keyword", metavar="TEXT", help="only specs whose name or file contains TEXT")
-    parser.add_argument("--bundle", type=Path, metavar="FILE", help="also run the specs of a bundle file")
+    parser.add_argument("--bundle", type=Path, metavar="FILE",
+                        help="run the specs of a bundle file (and of the PATHs given with it)")
     parser.set_defaults(run=run)
 
 
@@ -52,14 +53,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def result_lines(result: PerfResult) -> list[str]:
-    rows = [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs")
-            for row in result.rows]
-    lines = format_table(("operation", "workers", "total", "ops/s", "kHz", "time/op"), rows)
+    rows = [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs",
+             row.per_cpu_second) for row in result.rows]
+    lines = format_table(("operation", "workers", "total", "ops/s", "kHz", "time/op", "ops/CPU s"), rows)
     lines.append(f"{result.specs + len(result.slow)} specs, every one passing")
     if result.slow:
         where, seconds = max(result.slow, key=lambda item: item[1])
         lines.append(f"{len(result.slow)} specs over 1 ms each ran once, apart from the loops; "
                      f"the slowest: {where} ({seconds * 1000:.0f} ms)")
+    lines.append("ops/CPU s: over the CPU time the workers got, which a busy machine makes less than the wall time")
     return lines + [result.caveat]
 
 
