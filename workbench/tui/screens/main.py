@@ -21,6 +21,7 @@ from workbench.tui.screens.explore import ExploreScreen
 from workbench.tui.screens.perf import PerfScreen
 from workbench.tui.spec_index import SpecEntry
 from workbench.tui.widgets.diff_view import DiffView
+from workbench.tui.widgets.feature_doc import FeatureDoc
 from workbench.tui.widgets.run_status import RunStatus
 from workbench.tui.widgets.spec_tree import NodeData, SpecTree
 from workbench.tui.widgets.spec_view import SpecView
@@ -49,6 +50,7 @@ class MainScreen(Screen):
             with VerticalScroll(id="detail"):
                 yield SpecView(id="spec-view")
                 yield DiffView(id="diff-view")
+                yield FeatureDoc(id="feature-doc")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -75,7 +77,8 @@ class MainScreen(Screen):
         if isinstance(event, ev.WatchStarted):
             status.watching = ", ".join(event.paths)
         elif isinstance(event, ev.RunStarted):
-            status.running = f"run {event.run}: {len(event.selection) or 'every'} spec(s)"
+            count = len(event.selection)
+            status.running = f"run {event.run}: " + ("every spec" if not count else f"{count} spec{'s' * (count > 1)}")
             previous, self.index.latest_run = self.index.latest_run, set()
             for spec_id in previous:
                 tree.refresh_spec(spec_id)  # its reason belonged to the run before
@@ -94,6 +97,8 @@ class MainScreen(Screen):
             status.last_run = f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms"
             broken = self.app.engine.broken
             status.broken = f"broken: {', '.join(broken)}" if broken else ""
+            if self.chosen and self.chosen.kind != "spec":
+                self.show_chosen()  # its counts changed
         elif isinstance(event, ev.RunCancelled):
             status.running = f"run {event.run} cancelled by a newer change"
 
@@ -107,26 +112,28 @@ class MainScreen(Screen):
         self.show_chosen()
 
     def show_chosen(self) -> None:
-        view, diff = self.query_one(SpecView), self.query_one(DiffView)
-        data = self.chosen
+        view, diff, doc = self.query_one(SpecView), self.query_one(DiffView), self.query_one(FeatureDoc)
+        data, index = self.chosen, self.index
         if data is None:
             return
         if data.kind == "spec":
-            entry = self.index.entry(data.key)
+            entry = index.entry(data.key)
             if entry is None:
                 return
-            verdict = self.index.verdicts.get(data.key)
-            view.show_verdict(self.index.status(data.key), verdict, self.index.reasons.get(data.key))
-            view.show_spec(entry, self.index.files.get(entry.file))
+            verdict = index.verdicts.get(data.key)
+            view.show_spec(entry, index.status(data.key), verdict, index.reasons.get(data.key))
             diff.show_verdict(entry.spec, verdict)
-        elif data.kind == "file":
-            view.show_file(self.index.files[data.key])
-            diff.display = False
+            doc.show(index.files.get(entry.file))
+            return
+        diff.display = False
+        if data.kind == "file":
+            view.show_file(index.files[data.key])
+            doc.show(index.files[data.key])
         else:
             area = data.key.removeprefix("area:")
-            counts = self.index.counts([e for e in self.index.entries() if self.index.files[e.file].area == area])
+            counts = index.counts([e for e in index.entries() if index.files[e.file].area == area])
             view.show_text(f"{area}: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
-            diff.display = False
+            doc.show(None)
 
     def show_spec(self, spec_id: str) -> None:
         """Select this spec, clearing a filter that hides it."""
