@@ -52,8 +52,10 @@ def test_diff_rows_mark_changed_fields_missing_events_and_status(shop, domain):
     assert 'sku:"sprite"' in second.expected and 'sku:"fanta"' in second.actual
     missing = rows_for(index, domain, "specs/products/add.spec#3")[-1]
     assert missing.state == MISSING and missing.label == "Event 2"
-    status = rows_for(index, domain, "specs/locations/add.spec#2")[0]
-    assert status.state == CHANGED and status.expected == Code.OK.spec_name and status.actual.startswith("NotFound")
+    status, response = rows_for(index, domain, "specs/locations/add.spec#2")
+    assert status.state == CHANGED and status.expected == Code.OK.spec_name
+    assert status.actual == "NotFound (location not found: UID(9))"
+    assert response.state == MISSING and response.actual == "nothing (rejected)"
 
 
 def test_the_catalogue_lists_every_message_with_fields_feature_and_specs(shop, domain):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.codes import Code
+from workbench.core.ids import show_uids
 from workbench.specs.compare import NOTHING, Difference, show_value
 
 SAME, CHANGED, MISSING, EXTRA = "same", "changed", "missing", "extra"
@@ -33,8 +34,11 @@ def diff_rows(spec, differences: list[Difference]) -> list[DiffRow]:
     for difference in differences:
         match = _ITEM.match(difference.path)
         by_item.setdefault(match.group(1) if match else difference.path, []).append(difference)
-    rows = [_status_row(spec, by_item.get("Status", []))]
-    if spec.then is not None or "Response" in by_item:
+    status = _status_row(spec, by_item.get("Status", []))
+    rows = [status]
+    if status.state == CHANGED and spec.then is not None:  # rejected: the expected response never came
+        rows.append(DiffRow("Response", show_value(spec.then), f"{NOTHING} (rejected)", MISSING))
+    elif spec.then is not None or "Response" in by_item:
         rows.append(_message_row("Response", spec.then, by_item.get("Response", [])))
     highest = max([len(spec.events) - 1] + [int(m.group(2)) for p in by_item if (m := _ITEM.match(p)) and m.group(2)])
     for index in range(highest + 1):
@@ -46,7 +50,7 @@ def diff_rows(spec, differences: list[Difference]) -> list[DiffRow]:
 def _status_row(spec, differences: list[Difference]) -> DiffRow:
     expected = (spec.error.code if spec.error else Code.OK).spec_name
     if differences:
-        return DiffRow("Status", expected, differences[0].actual, CHANGED, details=differences)
+        return DiffRow("Status", expected, show_uids(differences[0].actual), CHANGED, details=differences)
     return DiffRow("Status", expected, expected, SAME)
 
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from workbench.core.ids import show_uids
 from workbench.specs.compare import Difference
 from workbench.tui.diff_rows import CHANGED, EXTRA, MISSING, SAME, DiffRow, diff_rows
 
@@ -58,7 +59,7 @@ class DiffView(Static):
         else:
             differences = [Difference(d["path"], d["expected"], d["actual"]) for d in verdict["differences"]]
             parts.append(self._table(diff_rows(spec, differences)))
-            parts.append(Text("\n".join(f"  {d}" for d in differences), style="bright_black"))
+            parts.append(Text("\n".join(f"  {show_uids(str(d))}" for d in differences), style="bright_black"))
         self.update(Group(*parts))
 
     @staticmethod
