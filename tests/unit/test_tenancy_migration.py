@@ -70,6 +70,12 @@ class Writer(threading.Thread):
                         return
 
 
+def wait_for_acknowledged(writers: list[Writer], count: int) -> None:
+    while min(len(w.acknowledged) for w in writers) < count:
+        assert all(w.is_alive() for w in writers), [w.errors for w in writers]
+        writers[0].join(0.01)
+
+
 def test_a_tenant_moves_under_load_with_no_acknowledged_write_lost_or_doubled(nodes):
     source, target = nodes
     with grpc.insecure_channel(source.server.address) as channel:
@@ -82,11 +88,9 @@ def test_a_tenant_moves_under_load_with_no_acknowledged_write_lost_or_doubled(no
         writers = [Writer(source.server.address, shelf, product, stop) for product in products[:3]]
         for writer in writers:
             writer.start()
-        while min(len(w.acknowledged) for w in writers) < 20:
-            writers[0].join(0.01)
+        wait_for_acknowledged(writers, 20)
         moved = TenancyServiceStub(channel).Migrate(MigrateReq(tenant="shop", to=target.server.address), timeout=60)
-        while min(len(w.acknowledged) for w in writers) < 40 + 20:
-            writers[0].join(0.01)
+        wait_for_acknowledged(writers, 60)
         stop.set()
         for writer in writers:
             writer.join(10)

@@ -25,6 +25,8 @@ class MovedState:
     """Stands in for a moved tenant's state connection: a request that waited
     for the final switch meets it and is refused, never served here."""
 
+    in_transaction = False
+
     def __init__(self, tenant: str, address: str):
         self.tenant, self.address = tenant, address
 
@@ -33,6 +35,9 @@ class MovedState:
 
     def close(self) -> None:
         pass
+
+    def __getattr__(self, name: str):  # anything else a connection offers
+        raise TenantMoved(self.tenant, self.address)
 
 
 def record_move(folder: Path, address: str) -> None:
