@@ -30,6 +30,7 @@ class InProcessEngine:
         self.asked: list[str] = []  # what the app asked for, in order
         self._queue: asyncio.Queue = asyncio.Queue()
         self._runs = 0
+        self._failed: set[str] = set()
 
     async def events(self) -> AsyncIterator[ev.Event]:
         yield ev.WatchStarted(["domain", "specs"])
@@ -52,8 +53,6 @@ class InProcessEngine:
 
     def stop(self) -> None:
         self._queue.put_nowait(None)
-
-    _failed: set[str] = set()
 
     def _run_these(self, wanted: set[str] | None, reason: str) -> None:
         self._runs += 1
