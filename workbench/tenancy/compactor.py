@@ -9,8 +9,8 @@
    position and every later position mean the same as before; seal them under
    the next log generation (a record from the archive cannot be passed off as
    a live one).
-4. The switch, under the tenant's lock: copy the events appended since P,
-   archive the old log (`archive/log-<generation>.db`), put the new one in place.
+4. Copy the events appended since P, checkpoint the old log; then the
+   switch, under the tenant's lock: copy the few appended meanwhile, archive the old log (`archive/log-<generation>.db`), put the new one in place.
 """
 
 from __future__ import annotations
@@ -68,9 +68,11 @@ def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
     sealer = Sealer(tenant.cipher.keys, generation) if tenant.cipher else None
     new_log = folder / NEW_LOG
     _write_compacted(new_log, events, position - len(events) + 1, version, sealer, generation)
-    started = time.perf_counter()
+    copied_to = _copy_tail(tenant.log, new_log, position, sealer)  # most of what came meanwhile, unlocked
+    _checkpoint(tenant.log.path)  # so that closing it under the lock has little left to write
     with tenant.lock:
-        _copy_tail(tenant.log, new_log, position, sealer)
+        started = time.perf_counter()  # from here on the tenant's requests wait
+        _copy_tail(tenant.log, new_log, copied_to, sealer)
         tenant.log.close()
         archive = _archive(tenant.log.path, folder / ARCHIVE, generation - 1)
         os.replace(new_log, folder / LOG_FILE)
@@ -126,19 +128,26 @@ def _write_compacted(path: Path, events: list, first: int, version: int, sealer:
 
 
 def _copy_tail(log: EventLog, new_log: Path, after: int, sealer: Sealer | None) -> int:
+    """Copy the events after `after`; returns the last position copied."""
     db = sqlite3.connect(str(new_log), isolation_level=None)
-    copied = 0
     try:
         db.execute("BEGIN")
         while batch := log.read(after, COPY_PAGE):
             for logged in batch:
                 _insert(db, logged.position, logged.version, logged.type, logged.data, logged.recorded, sealer)
             after = batch[-1].position
-            copied += len(batch)
         db.execute("COMMIT")
     finally:
         db.close()
-    return copied
+    return after
+
+
+def _checkpoint(log_path: Path) -> None:
+    db = sqlite3.connect(str(log_path), isolation_level=None)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
 
 
 def _insert(db, position: int, version: int, type_name: str, data: bytes, recorded: float, sealer: Sealer | None) -> None:
