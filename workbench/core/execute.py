@@ -30,20 +30,19 @@ def execute(registry: Registry, db: sqlite3.Connection, request: Any, new_id: Ca
     """Handle `request` in the open transaction of `db`.
 
     A rejection is an outcome, not an error: whatever the handler applied is
-    undone (a savepoint), so the transaction holds the request's effects only
-    when it was accepted. Any other exception is a broken handler and
-    propagates; the caller then rolls back.
+    undone (a savepoint taken at its first event), so the transaction holds
+    the request's effects only when it was accepted. Any other exception is a
+    broken handler and propagates; the caller then rolls back.
     """
     handler = registry.handler_for(type(request))
     if handler is None:
         raise NoHandler(registry.why_missing(type(request)))
     tx = Transaction(db, registry.appliers, new_id)
-    db.execute("SAVEPOINT request")
     try:
         response = handler(tx, request)
     except Rejected as rejection:
-        db.execute("ROLLBACK TO request")
+        tx.undo()
         return Outcome(None, [], rejection.code, rejection.message)
     finally:
-        db.execute("RELEASE request")
+        tx.close()
     return Outcome(response, tx.events)

@@ -17,13 +17,14 @@ Applier = Callable[[sqlite3.Connection, Any], None]
 
 
 class Transaction:
-    __slots__ = ("db", "events", "new_id", "_appliers")
+    __slots__ = ("db", "events", "new_id", "_appliers", "_saved")
 
     def __init__(self, db: sqlite3.Connection, appliers: dict[type, Applier], new_id: Callable[[], str]):
         self.db = db
         self.events: list[Any] = []
         self.new_id = new_id
         self._appliers = appliers
+        self._saved = False  # a savepoint is taken at the first event: most requests only read or refuse
 
     def one(self, sql: str, params: tuple = ()) -> tuple | None:
         return self.db.execute(sql, params).fetchone()
@@ -41,8 +42,22 @@ class Transaction:
 
     def apply(self, event: Any) -> None:
         """Record `event` and change the state by it, at once."""
+        if not self._saved:
+            self.db.execute("SAVEPOINT request")
+            self._saved = True
         apply_event(self._appliers, self.db, event)
         self.events.append(event)
+
+    def undo(self) -> None:
+        """Take back every change the applied events made (the request was rejected)."""
+        if self._saved:
+            self.db.execute("ROLLBACK TO request")
+
+    def close(self) -> None:
+        """Keep the changes in the enclosing transaction (the caller commits or rolls back)."""
+        if self._saved:
+            self.db.execute("RELEASE request")
+            self._saved = False
 
     @staticmethod
     def reject(code: Code, message: str) -> NoReturn:
