@@ -139,3 +139,19 @@ def test_least_recently_used_tenants_close_beyond_the_bound_and_reopen_on_use(tm
     pool.get("t2")
     assert pool.open_names() == ["t0", "t1", "t2"]
     assert pool.get("t3").events()[0].sku == "sku-3"
+
+
+def test_a_tampered_tenant_fails_alone(tmp_path, domain):
+    pool = make_pool(tmp_path, domain)
+    for name in ("acme", "other"):
+        pool.create(name)
+        fill(pool.get(name))
+    pool.close()
+    folder = tmp_path / "data" / "tenants" / "acme"
+    _tamper(folder / "log.db", "UPDATE events SET data = flip_last_bit(data) WHERE position = 1")
+    for leftover in folder.glob("state.db*"):
+        leftover.unlink()
+    reopened = make_pool(tmp_path, domain)
+    with pytest.raises(TamperedRecord, match="tenant 'acme'"):
+        reopened.get("acme")
+    assert [loc.name for loc in reopened.get("other").execute(ListLocationsReq()).response.locs] == [SECRETS[0].decode()]

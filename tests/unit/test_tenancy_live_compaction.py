@@ -12,6 +12,7 @@ from workbench.tenancy.compactor import compact_tenant
 from workbench.tenancy.fingerprint import state_fingerprint
 from workbench.tenancy.keyring import Keyring
 from workbench.tenancy.pool import TenantPool
+from workbench.tenancy.rotation import rotate_tenant_key
 from workbench.tenancy.sealing import Sealer, TamperedRecord
 from workbench.tenancy.tenant_cipher import TenantCipher
 
@@ -76,4 +77,19 @@ def test_an_already_compact_log_is_left_alone(tmp_path, domain):
     drive(tenant, InventoryTraffic(1), 3)
     result = compact_tenant(tenant, domain)
     assert result.archive is None and result.events_after == result.events_before
+    pool.close()
+
+
+def test_rotation_after_compaction_keeps_the_archive_readable(tmp_path, domain):
+    keyring = Keyring(tmp_path / "keys", MASTER)
+    pool = TenantPool(domain, tmp_path / "data", keyring)
+    pool.create("acme")
+    tenant = pool.get("acme")
+    drive(tenant, InventoryTraffic(2), 300)
+    archive = compact_tenant(tenant, domain).archive
+    rotation = rotate_tenant_key(keyring, tenant)
+    keys = keyring.keys("acme")
+    assert sorted(keys.versions) == [rotation.version]
+    rows = sqlite3.connect(str(archive)).execute("SELECT position, type, data FROM events").fetchall()
+    assert all(Sealer(keys, generation=0).open(position, data, kind) for position, kind, data in rows)
     pool.close()

@@ -3,8 +3,9 @@
 1. The keyring gets a new key version; new events are sealed under it at once.
 2. The state database is re-encrypted (SQLCipher rekey) under the tenant's lock:
    the only pause, a few milliseconds for a typical tenant.
-3. Old log records are resealed in small batches beside the running tenant
-   (each a compare-and-set, so a concurrent append is never overwritten).
+3. Old log records, and those of archived logs, are resealed in small batches
+   beside the running tenant (each a compare-and-set, so a concurrent append
+   is never overwritten).
 4. The old key versions are retired: nothing is sealed under them any more.
 """
 
@@ -13,10 +14,14 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from workbench.service.tenant import Tenant
+from workbench.tenancy.compactor import ARCHIVE
 from workbench.tenancy.encrypted_state import rekey
 from workbench.tenancy.keyring import Keyring
+from workbench.tenancy.sealing import Sealer
+from workbench.tenancy.tenant_cipher import log_generation
 
 RESEAL_BATCH = 500
 
@@ -39,15 +44,16 @@ def rotate_tenant_key(keyring: Keyring, tenant: Tenant) -> Rotation:
         rekey(tenant.db, keys.state_key(keys.current))
         tenant.cipher.keys = sealer.keys = keys
     pause = time.perf_counter() - started
-    resealed = _reseal_log(tenant, keys.current)
+    resealed = _reseal(tenant.log.path, sealer, keys.current)
+    for archived in sorted((tenant.folder / ARCHIVE).glob("*.db")):  # archived logs stay readable
+        resealed += _reseal(archived, Sealer(keys, log_generation(archived)), keys.current)
     retired = keyring.retire(tenant.name, [v for v in keys.versions if v != keys.current])
     tenant.cipher.keys = sealer.keys = retired
     return Rotation(tenant.name, keys.current, resealed, pause)
 
 
-def _reseal_log(tenant: Tenant, current: int) -> int:
-    sealer = tenant.cipher.sealer
-    db = sqlite3.connect(str(tenant.log.path), isolation_level=None, timeout=30)
+def _reseal(log_path: Path, sealer: Sealer, current: int) -> int:
+    db = sqlite3.connect(str(log_path), isolation_level=None, timeout=30)
     resealed = after = 0
     try:
         while rows := db.execute("SELECT position, type, data FROM events WHERE position > ? ORDER BY position LIMIT ?",
