@@ -21,9 +21,9 @@ What happens on a save:
 1. watchfiles sees `domain/` and `specs/` (from `[tool.bf]`); a burst of saves
    within `debounce_ms` is one change (`ChangeSeen`).
 2. The affected map (affected.py) chooses the specs, each with its reason,
-   in well under a millisecond (`RunStarted`).
-3. A fresh worker process, forked from a warm parent that never imported the
-   project's modules, loads the domain from disk and runs them, streaming
+   in a millisecond or so (`RunStarted`).
+3. A fresh worker process, forked from a warm parent that never imported a
+   feature (forkserver.py), loads the domain from disk and runs them, streaming
    `SpecsLoaded` and `SpecFinished` back; then `RunFinished` with the latency
    from the save to the last verdict.
 4. A save during a run kills that worker (`RunCancelled`) and starts a run of
