@@ -89,8 +89,12 @@ class SpecTree(Tree[NodeData]):
         return True
 
     def _go_to(self, node: TreeNode[NodeData]) -> None:
+        _ = self.last_line  # lays the lines out: a node added since has no line before that
+        moved = self.cursor_line != node.line
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
+        if not moved:  # the tree says nothing when its cursor line stays: say it, the pane may be stale
+            self.post_message(self.Chosen(node.data))
 
     def spec_ids(self) -> list[str]:
         """The specs shown, in tree order."""

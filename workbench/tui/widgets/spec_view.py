@@ -38,5 +38,7 @@ class SpecView(Vertical):
         self._show("", text)
 
     def _show(self, verdict_line, source) -> None:
-        self.query_one("#spec-verdict", Static).update(verdict_line)
+        verdict = self.query_one("#spec-verdict", Static)
+        verdict.update(verdict_line)
+        verdict.display = bool(verdict_line)
         self.query_one("#spec-source", Static).update(source)
