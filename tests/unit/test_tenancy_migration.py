@@ -16,6 +16,7 @@ from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_p
 from domain.contracts.tenancy_pb2 import MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.service.server import Server
+from workbench.tenancy.certificates import channel_credentials, dial, issue, server_credentials
 from workbench.tenancy.keyring import Keyring
 from workbench.tenancy.pool import TenantPool
 from workbench.tenancy.tenancy_service import TenancyService
@@ -24,11 +25,12 @@ TENANT = [("x-tenant", "shop")]
 
 
 class Node:
-    def __init__(self, domain, folder: Path, socket_dir: Path, master: bytes):
+    def __init__(self, domain, folder: Path, socket_dir: Path, master: bytes, certs: Path | None = None):
         self.pool = TenantPool(domain, folder, Keyring(folder / "keys", master))
-        self.tenancy = TenancyService(domain, self.pool)
-        self.server = Server(domain, folder, f"unix:{socket_dir / (folder.name + '.sock')}", workers=16,
-                             tenants=self.pool, extra_services=(self.tenancy,))
+        self.tenancy = TenancyService(domain, self.pool, channel_credentials(certs / "ca.pem") if certs else None)
+        listen = "127.0.0.1:0" if certs else f"unix:{socket_dir / (folder.name + '.sock')}"
+        self.server = Server(domain, folder, listen, workers=16, tenants=self.pool, extra_services=(self.tenancy,),
+                             credentials=server_credentials(certs) if certs else None)
         self.tenancy.address = self.server.start()
 
 
@@ -132,3 +134,19 @@ def test_bf_compact_and_bf_migrate_report_what_they_did(nodes, capsys):
     assert target.pool.get("shop").execute(inv.GetLocInventoryReq(location=shelf)).response.items[0].OnHand == 60
     assert main(["migrate", "shop", "--server", source.server.address, "--to", target.server.address]) == 1
     assert f"moved to {target.server.address}" in capsys.readouterr().err
+
+
+def test_nodes_serving_tls_migrate_over_tls(domain, tmp_path):
+    issue(tmp_path / "certs")
+    nodes = [Node(domain, tmp_path / name, tmp_path, bytes([n]) * 32, tmp_path / "certs") for n, name in enumerate("ab")]
+    try:
+        source, target = nodes
+        source.pool.create("shop")
+        source.pool.get("shop").execute(inv.AddProductsReq(skus=["cola"]))
+        with dial(source.server.address, channel_credentials(tmp_path / "certs" / "ca.pem")) as channel:
+            moved = TenancyServiceStub(channel).Migrate(MigrateReq(tenant="shop", to=target.server.address), timeout=30)
+        assert moved.events == 1
+        assert target.pool.get("shop").events()[0].sku == "cola"
+    finally:
+        for node in nodes:
+            node.server.stop(grace=0)

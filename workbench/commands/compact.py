@@ -16,6 +16,7 @@ from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.server import DEFAULT_LISTEN
 from workbench.service.tenants import BadTenantName, UnknownTenant
+from workbench.tenancy.certificates import CertificateError, channel_credentials, dial
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
@@ -27,13 +28,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--server", default=DEFAULT_LISTEN, metavar="ADDR", help=f"a running node (default {DEFAULT_LISTEN})")
     where.add_argument("--data", type=Path, metavar="DIR", help="a data folder no server is using")
+    parser.add_argument("--ca", type=Path, metavar="FILE", help="the node serves TLS: trust this CA (DIR/ca.pem of `bf certs`)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     try:
         done = _offline(args, project) if args.data else _online(args)
-    except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant) as error:
+    except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant, CertificateError) as error:
         print(f"bf compact: {error}", file=sys.stderr)
         return 1
     except grpc.RpcError as error:
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def _online(args: argparse.Namespace) -> CompactResp:
-    with grpc.insecure_channel(args.server) as channel:
+    with dial(args.server, channel_credentials(args.ca) if args.ca else None) as channel:
         return TenancyServiceStub(channel).Compact(CompactReq(tenant=args.tenant), timeout=600)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import grpc
 
@@ -12,6 +13,7 @@ from domain.contracts.tenancy_pb2 import MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.config import Project
 from workbench.service.server import DEFAULT_LISTEN
+from workbench.tenancy.certificates import CertificateError, channel_credentials, dial
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,15 +22,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", required=True, metavar="ADDR", help="the target node, as its clients dial it")
     parser.add_argument("--server", default=DEFAULT_LISTEN, metavar="ADDR",
                         help=f"the node the tenant is on now (default {DEFAULT_LISTEN})")
+    parser.add_argument("--ca", type=Path, metavar="FILE", help="the nodes serve TLS: trust this CA (DIR/ca.pem of `bf certs`)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     try:
-        with grpc.insecure_channel(args.server) as channel:
+        with dial(args.server, channel_credentials(args.ca) if args.ca else None) as channel:
             done = TenancyServiceStub(channel).Migrate(MigrateReq(tenant=args.tenant, to=args.to), timeout=3600)
     except grpc.RpcError as error:
         print(f"bf migrate: {args.server}: {error.code().name}: {error.details()}", file=sys.stderr)
+        return 1
+    except CertificateError as error:
+        print(f"bf migrate: {error}", file=sys.stderr)
         return 1
     print(f"bf migrate: {args.tenant} now on {args.to}: {done.events} events copied ({done.caught_up_live} while it"
           f" kept serving); writes held {done.pause_seconds * 1000:.1f} ms; {done.total_seconds:.2f} s in all;"

@@ -10,7 +10,7 @@ from pathlib import Path
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
-from workbench.tenancy.certificates import CertificateError, server_credentials
+from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
 from workbench.tenancy.tenancy_service import TenancyService
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except (MasterKeyError, CertificateError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
-    tenancy = TenancyService(domain, tenants)
+    tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
     server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
     stopping = catch_stop_signals()
     try:

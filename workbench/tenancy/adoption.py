@@ -17,19 +17,20 @@ from domain.contracts.service_pb2 import FollowReq
 from domain.contracts.service_pb2_grpc import EventStreamServiceStub
 from workbench.service.event_log import EventLog
 from workbench.service.rpc import TENANT_METADATA
+from workbench.tenancy.certificates import dial
 from workbench.tenancy.pool import TenantPool
 
 APPLY_EVERY = 500  # events: keep the state close behind, so the final catch-up is short
 
 
 class Adoption:
-    def __init__(self, pool: TenantPool, name: str, source: str):
+    def __init__(self, pool: TenantPool, name: str, source: str, credentials: grpc.ChannelCredentials | None = None):
         self.pool, self.name, self.source = pool, name, source
         self.position = 0  # the source's last position copied here
         self.error = ""
         self.finished = False
         self._changed = threading.Condition()
-        self._channel = grpc.insecure_channel(source)
+        self._channel = dial(source, credentials)
         self._call = EventStreamServiceStub(self._channel).Follow(FollowReq(after=0), metadata=[(TENANT_METADATA, name)])
         pool.arriving[name] = source
         pool.create(name)

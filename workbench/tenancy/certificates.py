@@ -69,6 +69,11 @@ def channel_credentials(ca_file: Path) -> grpc.ChannelCredentials:
     return grpc.ssl_channel_credentials(root_certificates=_read(ca_file))
 
 
+def dial(address: str, credentials: grpc.ChannelCredentials | None = None) -> grpc.Channel:
+    """A channel to another node: TLS when `credentials` are given."""
+    return grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()

@@ -19,6 +19,7 @@ from domain.contracts.tenancy_pb2 import AdoptProgressReq, AdoptReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError
+from workbench.tenancy.certificates import dial
 from workbench.tenancy.compactor import logged_events
 from workbench.tenancy.moved import MovedState, record_move
 from workbench.tenancy.pool import TenantPool
@@ -37,11 +38,12 @@ class Migrated:
     total_seconds: float
 
 
-def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_pause: float = MAX_PAUSE_SECONDS) -> Migrated:
+def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_pause: float = MAX_PAUSE_SECONDS,
+                   credentials: grpc.ChannelCredentials | None = None) -> Migrated:
     started = time.perf_counter()
     tenant, release = pool.hold(name)
     try:
-        with grpc.insecure_channel(target) as channel:
+        with dial(target, credentials) as channel:
             stub = TenancyServiceStub(channel)
             try:
                 stub.Adopt(AdoptReq(tenant=name, source=here))

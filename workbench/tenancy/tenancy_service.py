@@ -22,9 +22,10 @@ SERVICE = "bf.TenancyService"
 
 
 class TenancyService:
-    def __init__(self, domain: Domain, pool: TenantPool):
+    def __init__(self, domain: Domain, pool: TenantPool, credentials: grpc.ChannelCredentials | None = None):
         self.domain = domain
         self.pool = pool
+        self.credentials = credentials  # to dial other nodes over TLS (they trust the same CA)
         self.address = ""  # this node's address, for targets to follow it: set once the server listens
         self._adoptions: dict[str, Adoption] = {}
         self._lock = threading.Lock()
@@ -54,7 +55,7 @@ class TenancyService:
         self._hold(request.tenant)[1]()
         if not request.to:
             raise ServiceError(Code.INVALID_ARGUMENT, "'to' (the target node's address) is empty")
-        done = migrate_tenant(self.pool, request.tenant, self.address, request.to)
+        done = migrate_tenant(self.pool, request.tenant, self.address, request.to, credentials=self.credentials)
         return MigrateResp(events=done.events, caught_up_live=done.caught_up_live,
                            pause_seconds=done.pause_seconds, total_seconds=done.total_seconds)
 
@@ -63,7 +64,7 @@ class TenancyService:
         with self._lock:
             if request.tenant in self._adoptions or request.tenant in self.pool.names():
                 raise ServiceError(Code.ALREADY_EXISTS, f"tenant {request.tenant!r} already exists on this node")
-            self._adoptions[request.tenant] = Adoption(self.pool, request.tenant, request.source)
+            self._adoptions[request.tenant] = Adoption(self.pool, request.tenant, request.source, self.credentials)
         return AdoptResp()
 
     def adopt_progress(self, request: AdoptProgressReq, context) -> AdoptProgressResp:
