@@ -30,7 +30,7 @@ from workbench.config import find_project  # noqa: E402
 from workbench.core import ROOT as ROOT_LOCATION  # noqa: E402
 from workbench.core.domain import Domain  # noqa: E402
 from workbench.core.execute import execute  # noqa: E402
-from workbench.core.ids import SequentialIds, spec_uid  # noqa: E402
+from workbench.core.ids import SequentialIds  # noqa: E402
 from workbench.core.state_db import open_state  # noqa: E402
 from workbench.core.transaction import apply_event  # noqa: E402
 
