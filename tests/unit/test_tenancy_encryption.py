@@ -52,6 +52,7 @@ def test_no_plaintext_on_disk_while_open_or_closed_and_none_after_shredding(tmp_
     names = [loc.name for loc in reopened.get("acme").execute(ListLocationsReq()).response.locs]
     assert names == [SECRETS[0].decode()]
     reopened.shred("acme")
+    assert "acme" not in reopened.names()
     assert plaintext_on_disk(tmp_path) == []
     assert list((tmp_path / "data" / "tenants" / "acme").iterdir())  # the files remain, unreadable
     with pytest.raises(UnknownTenant, match="'acme' was shredded"):

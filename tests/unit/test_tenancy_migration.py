@@ -115,6 +115,7 @@ def test_a_tenant_moves_under_load_with_no_acknowledged_write_lost_or_doubled(no
             inventory_pb2_grpc.InventoryServiceStub(channel).ListLocations(inv.ListLocationsReq(), metadata=TENANT)
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert f"moved to {target.server.address}" in refused.value.details()
+    assert "shop" not in source.pool.names() and "shop" in target.pool.names()
 
 
 def test_bf_compact_and_bf_migrate_report_what_they_did(nodes, capsys):

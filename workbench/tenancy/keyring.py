@@ -94,6 +94,9 @@ class Keyring:
     def tenants(self) -> list[str]:
         return sorted(p.stem for p in self.folder.glob("*.key"))
 
+    def shredded(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.shredded"))
+
     def keys(self, tenant: str) -> TenantKeys:
         require_tenant_id(tenant)
         path = self._file(tenant)

@@ -54,6 +54,11 @@ class TenantPool(Tenants):
     def hold(self, name: str = DEFAULT_TENANT) -> tuple[Tenant, Callable[[], None]]:
         return self._get(name, hold=True), lambda: self._release(name)
 
+    def names(self) -> list[str]:
+        """The tenants served here: not those that moved away or were shredded."""
+        gone = set(self.keyring.shredded()) if self.keyring else set()
+        return [n for n in super().names() if n not in gone and moved_to(self.folder / n) is None]
+
     def open_names(self) -> list[str]:
         """The open tenants, least recently used first."""
         with self._pool_lock:
