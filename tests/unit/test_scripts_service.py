@@ -92,3 +92,14 @@ def test_reports_are_served(channel):
     lines = reports.GetReport(scripts_pb2.GetReportReq(name="all")).lines
     assert [(line.location == shelf, line.on_hand, line.reserved, line.available) for line in lines] == \
         [(False, 1000, 1, 999), (True, 1000, 0, 999)]  # held at the root, not on the shelf
+
+
+def test_a_script_longer_than_the_usual_text_bound_installs_over_grpc(channel):
+    from workbench.service.limits import MAX_TEXT
+    scripts = scripts_pb2_grpc.BfCustomisationServiceStub(channel)
+    long_source = "-- " + "x" * (4 * MAX_TEXT) + "\nreturn nil"
+    assert scripts.InstallScript(scripts_pb2.InstallScriptReq(hook="reserve", source=long_source)).version == 1
+    with pytest.raises(grpc.RpcError) as refused:
+        scripts.InstallScript(scripts_pb2.InstallScriptReq(hook="reserve", source="-- " + "x" * (64 * 1024)))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "at most 65536" in refused.value.details()

@@ -2,7 +2,9 @@
 applier applies which event.
 
 It is built by reading the feature modules of the domain: each declares
-`HANDLERS = {RequestType: handler}` and `APPLIERS = {EventType: applier}`.
+`HANDLERS = {RequestType: handler}` and `APPLIERS = {EventType: applier}`,
+and may declare `TEXT_LIMITS = {"package.Message.field": characters}` for a
+text field that may be longer than the service's usual bound.
 Nothing registers itself by side effect, and nothing else lists the features:
 the spec runner, the gRPC service, perf and stress all dispatch through here.
 """
@@ -33,6 +35,7 @@ class Feature:
     path: Path
     handlers: dict[type, Handler] = field(default_factory=dict)
     appliers: dict[type, Applier] = field(default_factory=dict)
+    text_limits: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,9 +56,11 @@ class Registry:
     handlers: dict[type, Handler] = field(default_factory=dict)
     appliers: dict[type, Applier] = field(default_factory=dict)
     feature_of: dict[type, Feature] = field(default_factory=dict)  # request or event type -> its feature
+    text_limits: dict[str, int] = field(default_factory=dict)  # full field name -> characters allowed
 
     def __post_init__(self):
         for feature in self.features:
+            self.text_limits.update(feature.text_limits)
             for table, own in ((self.handlers, feature.handlers), (self.appliers, feature.appliers)):
                 for message_type, function in own.items():
                     if message_type in table:
@@ -105,7 +110,8 @@ def discover(features_package: str, contracts_package: str) -> Registry:
         handlers = getattr(module, "HANDLERS", {})
         appliers = getattr(module, "APPLIERS", {})
         if handlers or appliers:
-            features.append(Feature(info.name, path, dict(handlers), dict(appliers)))
+            text_limits = dict(getattr(module, "TEXT_LIMITS", {}))
+            features.append(Feature(info.name, path, dict(handlers), dict(appliers), text_limits))
     return Registry(features, broken, contract_messages(contracts_package))
 
 

@@ -56,15 +56,15 @@ def add_domain_services(server: grpc.Server, domain: Domain, tenants: Tenants) -
             if request_type is None:
                 handlers[method.name] = _unimplemented(method, message_types, domain)
             else:
-                handlers[method.name] = unary(method.full_name, _through_tenant(tenants), request_type)
+                handlers[method.name] = unary(method.full_name, _through_tenant(tenants, domain.registry.text_limits), request_type)
         add_service(server, service.full_name, handlers)
         names.append(service.full_name)
     return names
 
 
-def _through_tenant(tenants: Tenants):
+def _through_tenant(tenants: Tenants, text_limits: dict[str, int]):
     def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
-        check_limits(request)
+        check_limits(request, text_limits)
         tenant = tenant_of(context, tenants)
         outcome = tenant.execute(request)
         if outcome.code != Code.OK:

@@ -1,8 +1,9 @@
 """Bounds on what one request may carry, checked before any handler runs.
 
 gRPC already refuses a message over `MAX_MESSAGE_BYTES` (RESOURCE_EXHAUSTED);
-within it, a text field longer than `MAX_TEXT` characters or a list longer than
-`MAX_ITEMS` is INVALID_ARGUMENT, naming the field.
+within it, a text field longer than `MAX_TEXT` characters (or the allowance a
+feature declares for it in TEXT_LIMITS) or a list longer than `MAX_ITEMS` is
+INVALID_ARGUMENT, naming the field.
 """
 
 from __future__ import annotations
@@ -19,33 +20,35 @@ MAX_TEXT = 1024
 MAX_ITEMS = 10_000
 
 
-def check_limits(message: Any, path: str = "") -> None:
+def check_limits(message: Any, allowances: dict[str, int] | None = None, path: str = "") -> None:
+    """`allowances`: full field name -> characters allowed, where a field may hold more than MAX_TEXT."""
+    allowances = allowances or {}
     for field, value in message.ListFields():
         name = f"{path}{field.name}"
         if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
             _check_count(name, value)
             for key, item in value.items():
-                _check_value(f"{name}[{str(key)[:20]!r}]", field.message_type.fields_by_name["value"], item)
+                _check_value(f"{name}[{str(key)[:20]!r}]", field.message_type.fields_by_name["value"], item, allowances)
                 if isinstance(key, str):
                     _check_text(f"{name} key", key)
         elif field.is_repeated:
             _check_count(name, value)
             for index, item in enumerate(value):
-                _check_value(f"{name}[{index}]", field, item)
+                _check_value(f"{name}[{index}]", field, item, allowances)
         else:
-            _check_value(name, field, value)
+            _check_value(name, field, value, allowances)
 
 
-def _check_value(name: str, field: FieldDescriptor, value: Any) -> None:
+def _check_value(name: str, field: FieldDescriptor, value: Any, allowances: dict[str, int]) -> None:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
-        check_limits(value, name + ".")
+        check_limits(value, allowances, name + ".")
     elif isinstance(value, (str, bytes)):
-        _check_text(name, value)
+        _check_text(name, value, allowances.get(field.full_name, MAX_TEXT))
 
 
-def _check_text(name: str, value: str | bytes) -> None:
-    if len(value) > MAX_TEXT:
-        raise ServiceError(Code.INVALID_ARGUMENT, f"'{name}' is {len(value)} characters long; at most {MAX_TEXT}")
+def _check_text(name: str, value: str | bytes, limit: int = MAX_TEXT) -> None:
+    if len(value) > limit:
+        raise ServiceError(Code.INVALID_ARGUMENT, f"'{name}' is {len(value)} characters long; at most {limit}")
 
 
 def _check_count(name: str, value: Any) -> None:

@@ -7,6 +7,7 @@ script can do, and what it answers, is in domain/scripting.
 
 from domain.contracts.scripts_pb2 import InstallScriptReq, InstallScriptResp, ScriptInstalled
 from domain.scripting.hooks import HOOKS
+from domain.scripting.runtime import MAX_SOURCE_BYTES
 from domain.scripting.tenants import runtime_for
 from workbench.core import Code, Rejected, Transaction
 
@@ -34,3 +35,4 @@ def script_installed(db, event: ScriptInstalled) -> None:
 
 HANDLERS = {InstallScriptReq: install_script}
 APPLIERS = {ScriptInstalled: script_installed}
+TEXT_LIMITS = {"bf.InstallScriptReq.source": MAX_SOURCE_BYTES}  # the runtime refuses more, with its own message
