@@ -45,3 +45,7 @@ def test_a_broken_feature_module_is_reported_with_file_and_line(tmp_path, monkey
     (broken,) = registry.broken
     assert broken.error.startswith(f"{package / 'bad.py'}:2: SyntaxError")
     assert "bad.py:2: SyntaxError" in registry.why_missing(AddProductsReq)
+
+
+def test_features_may_allow_longer_text_fields(domain):
+    assert domain.registry.text_limits["bf.InstallScriptReq.source"] == 64 * 1024
