@@ -52,3 +52,14 @@ def test_cli_prints_a_row_per_round_and_the_verdict():
     assert row.split()[0] == "1" and "511" in row.split() and "1,000" in row.split()
     assert summary.startswith("inproc, seed 1: ") and "last round / first: 1.00" in summary
     assert caveat.startswith("caveat: ")
+
+
+def test_growth_compares_the_last_round_and_the_medians_of_three():
+    from workbench.bench.stress import StressResult, StressRow
+
+    def row(number, seconds):
+        return StressRow(number, seconds, 0, {}, 1, 0, 1.0, 1.0, 0)
+
+    result = StressResult("inproc", 1, [row(n, s) for n, s in enumerate([1.0, 2.0, 1.0, 1.0, 1.2, 1.2, 1.1], 1)])
+    assert result.growth == pytest.approx(1.1)
+    assert result.steady_growth == pytest.approx(1.2 / 1.0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -53,6 +54,15 @@ class StressResult:
     def growth(self) -> float:
         """The last round's time over the first's."""
         return self.rows[-1].seconds / self.rows[0].seconds if self.rows else 0.0
+
+    @property
+    def steady_growth(self) -> float:
+        """The median of the last three rounds' times over that of the first three:
+        on a shared machine one round is one noisy sample."""
+        if len(self.rows) < 6:
+            return self.growth
+        first, last = (statistics.median(row.seconds for row in rows) for rows in (self.rows[:3], self.rows[-3:]))
+        return last / first
 
     @property
     def per_second(self) -> float:

@@ -54,6 +54,7 @@ def summary_lines(result: StressResult) -> list[str]:
     verdict = "within" if result.growth <= GROWTH_TARGET else "OVER"
     return [
         f"{result.transport}, seed {result.seed}: {result.per_second:,.0f} requests/s over {len(result.rows)} rounds; "
-        f"last round / first: {result.growth:.2f} ({verdict} the target of {GROWTH_TARGET})",
+        f"last round / first: {result.growth:.2f} ({verdict} the target of {GROWTH_TARGET}); "
+        f"median of the last 3 / of the first 3: {result.steady_growth:.2f}",
         CAVEAT,
     ]
