@@ -17,8 +17,23 @@ SIZE = (120, 36)
 async def running(app, size: tuple[int, int] = SIZE):
     """The app headless, past its first screen and its first verdicts."""
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
+        await settle(pilot, until=lambda: first_run_shown(app))
         yield pilot
+
+
+async def choose(pilot, spec_id: str) -> None:
+    """Put the tree's cursor on this spec and wait until its pane shows it."""
+    assert pilot.app.screen.query_one(SpecTree).select_spec(spec_id)
+    await settle(pilot, until=lambda: pilot.app.screen.chosen.key == spec_id)
+
+
+def first_run_shown(app) -> bool:
+    """Every spec has its verdict, the tree is relabelled, and something is chosen."""
+    screen = app.screen
+    if not hasattr(screen, "chosen"):
+        return True  # another screen on top: nothing to wait for
+    tree = screen.query_one(SpecTree)
+    return len(app.index.verdicts) == len(app.index.entries()) and not tree._stale and screen.chosen is not None
 
 
 async def settle(pilot, until=None, seconds: float = 20.0) -> None:

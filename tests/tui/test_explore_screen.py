@@ -9,9 +9,8 @@ import urllib.request
 
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from tests.tui.pilot_helpers import press, rendered, running, settle
+from tests.tui.pilot_helpers import choose, press, rendered, running, settle
 from workbench.tui.screens.explore import ExploreScreen
-from workbench.tui.widgets.spec_tree import SpecTree
 
 TWO_PRODUCTS = "specs/products/add.spec#2"
 
@@ -26,8 +25,7 @@ async def test_x_explores_the_spec_state_through_datasette(make_app):
     opened = []
     app.open_url = lambda url, **kwargs: opened.append(url)
     async with running(app) as pilot:
-        app.screen.query_one(SpecTree).select_spec(TWO_PRODUCTS)
-        await settle(pilot)
+        await choose(pilot, TWO_PRODUCTS)
         await pilot.press("x")
         screen = app.screen
         assert isinstance(screen, ExploreScreen)

@@ -4,11 +4,10 @@ fixing it turns them green, while the other specs stay as they were."""
 
 from __future__ import annotations
 
-from tests.tui.pilot_helpers import settle
+from tests.tui.pilot_helpers import choose, settle
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.settings import Settings
 from workbench.tui.widgets.diff_view import DiffView
-from workbench.tui.widgets.spec_tree import SpecTree
 
 GOOD = "tx.apply(ProductAdded(uid=uid, sku=sku))"
 BROKEN = 'tx.apply(ProductAdded(uid=uid, sku=sku + "!"))'
@@ -32,8 +31,7 @@ async def test_a_broken_feature_goes_red_with_its_diff_then_green_when_fixed(pro
         assert red and all(index.status(s) == "pass" for s in others)
         assert "products/add.py" in index.reasons[red[0]]
 
-        app.screen.query_one(SpecTree).select_spec(red[0])
-        await settle(pilot)
+        await choose(pilot, red[0])
         diff = app.screen.query_one(DiffView)
         assert diff.display
         assert '!"' in str([d["actual"] for d in index.verdicts[red[0]]["differences"]])

@@ -8,7 +8,7 @@ import sys
 
 from textual.widgets import Input, Markdown, Static
 
-from tests.tui.pilot_helpers import press, rendered, running, settle, tree_labels
+from tests.tui.pilot_helpers import choose, press, rendered, running, settle, tree_labels
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.widgets.diff_view import DiffView
@@ -19,11 +19,6 @@ WRONG_SKU = "specs/products/add.spec#2"
 MISSING_EVENT = "specs/products/add.spec#3"
 STATUS_DIFFERS = "specs/locations/add.spec#2"
 FIRST_PRODUCT = "specs/products/add.spec#1"
-
-
-async def choose(pilot, spec_id: str) -> None:
-    assert pilot.app.screen.query_one(SpecTree).select_spec(spec_id)
-    await settle(pilot)
 
 
 async def test_the_tree_shows_areas_files_and_counts_with_marks(make_app):
@@ -189,8 +184,7 @@ async def test_clicking_a_spec_with_the_mouse_selects_it(make_app):
     app = make_app()
     async with running(app) as pilot:
         tree = app.screen.query_one(SpecTree)
-        tree.select_spec(FIRST_PRODUCT)  # opens its file; now click the spec below it
-        await settle(pilot)
+        await choose(pilot, FIRST_PRODUCT)  # opens its file; now click the spec below it
         line = tree.cursor_line + 1
         await pilot.click(SpecTree, offset=(6, line - tree.scroll_offset.y))
         await settle(pilot)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Static
 
-from tests.tui.pilot_helpers import press, rendered, running, settle
+from tests.tui.pilot_helpers import choose, press, rendered, running, settle
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.explore import ExploreScreen
 from workbench.tui.screens.help import HelpScreen
-from workbench.tui.widgets.spec_tree import SpecTree
 
 
 async def test_escape_leaves_the_catalogue_and_the_help(make_app):
@@ -57,8 +56,7 @@ async def test_explore_says_why_when_the_spec_cannot_run(make_app, shop):
     app = make_app()
     async with running(app) as pilot:
         spec_id = "specs/products/add.spec#1"
-        app.screen.query_one(SpecTree).select_spec(spec_id)
-        await settle(pilot)
+        await choose(pilot, spec_id)
         (shop.specs_dir / "products" / "add.spec").unlink()  # gone before `bf explore` reads it
         await pilot.press("x")
         screen = app.screen
