@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.tui.pilot_helpers import choose, press, rendered, running, settle
 from workbench.tui.screens.explore import ExploreScreen
+from workbench.tui.widgets.sql_console import SqlConsole
 
 TWO_PRODUCTS = "specs/products/add.spec#2"
 
@@ -58,6 +59,11 @@ async def test_x_explores_the_spec_state_through_datasette(make_app):
         assert query.value == "select uid, sku from products order by sku"
         await pilot.press("down")
         assert query.value == "select nonsense from products"
+
+        await press(pilot, "f1")
+        assert rendered(app.screen.query_one("#help-focused", Static)) == SqlConsole.HELP
+        await press(pilot, "escape")
+        assert app.screen is screen
 
         await pilot.press("ctrl+y")
         assert app.clipboard == "select nonsense from products"

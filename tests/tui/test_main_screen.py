@@ -161,6 +161,7 @@ async def test_f1_lists_every_key_of_the_screen_and_the_app(make_app):
         table = app.screen.query_one(DataTable)
         ids = [table.get_row_at(i)[2] for i in range(table.row_count)]
         assert ids == [key.id for key in (*MAIN_KEYS, *APP_KEYS)]
+        assert rendered(app.screen.query_one("#help-focused", Static)) == SpecTree.HELP, "help for the focused tree"
         await press(pilot, "f1")
         assert app.screen is app.main_screen
 

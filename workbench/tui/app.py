@@ -95,7 +95,14 @@ class WorkbenchApp(App):
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
         else:
-            self.push_screen(HelpScreen(self.screen_keys(self.screen)))
+            self.push_screen(HelpScreen(self.screen_keys(self.screen), self._focused_help()))
+
+    def _focused_help(self) -> str | None:
+        """The HELP of the focused widget or of the nearest widget around it that has one."""
+        node = self.focused
+        while node is not None and not getattr(node, "HELP", None):
+            node = node.parent
+        return node.HELP if node is not None else None
 
     async def action_quit(self) -> None:
         self.engine.stop()

@@ -14,13 +14,16 @@ class HelpScreen(ModalScreen):
     BINDINGS = bindings(HELP_KEYS)
     KEYS = HELP_KEYS
 
-    def __init__(self, screen_keys: tuple[Key, ...]):
+    def __init__(self, screen_keys: tuple[Key, ...], focused_help: str | None = None):
         super().__init__()
         self.screen_keys = screen_keys
+        self.focused_help = focused_help
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help"):
             yield Static("Keys  (F1 or Escape closes; remap them by id in keymap.toml, see README)", id="help-title")
+            if self.focused_help:
+                yield Static(self.focused_help, id="help-focused")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
             yield Static("Mouse: click a spec, scroll any pane, click footer keys.", id="help-mouse")
 

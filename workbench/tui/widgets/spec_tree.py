@@ -21,6 +21,9 @@ class NodeData:
 
 
 class SpecTree(Tree[NodeData]):
+    HELP = ("The specs by area and file. Up and down move; Enter or a click opens a file; "
+            "the pane on the right follows the cursor.")
+
     @dataclass
     class Chosen(Message):
         """The cursor is on a node: a spec, a file or an area."""

@@ -24,6 +24,9 @@ def _cell(value) -> str:
 
 
 class SqlConsole(Vertical):
+    HELP = ("Type a SELECT and press Enter: it runs through Datasette. Up and down bring back "
+            "earlier queries; a click on the history puts one in the input.")
+
     @dataclass
     class QueryAsked(Message):
         sql: str
