@@ -249,12 +249,14 @@ def _worker(job: PerfJob, index: int, shared: _Shared) -> None:
 
 
 def _work(job: PerfJob, index: int, shared: _Shared) -> None:
+    # Imported here, in the worker: the caller's process (the CLI, the TUI) loads no domain code.
     from workbench.bench.spec_loop import SpecLoop
+    from workbench.specs.report import relative
 
     loop = SpecLoop.load(job.project, list(job.paths), job.keyword)
     failures = loop.check()
     shared.reports.put({"kind": "ready", "index": index, "specs": len(loop.specs), "unreadable": loop.errors,
-                        "failures": failures, "slow": [(f"{spec.location}: {spec.name}", s) for spec, s in loop.slow]})
+                        "failures": failures, "slow": [(f"{relative(spec.path)}:{spec.line}: {spec.name}", s) for spec, s in loop.slow]})
     shared.go.wait()
     if shared.stop.value:
         return
