@@ -12,9 +12,10 @@ Three timed phases, one after the other:
 
 Every spec must pass a first, untimed run, and any verdict in the loop that is
 not a pass stops its worker: perf never reports a rate for failing specs. A
-spec slower than 1 ms on two runs (a Lua script hitting its memory or
-instruction limit) would set the pace of every loop: it is left out of them
-and reported on its own row, "run slow spec", from its second run.
+spec slower than 1 ms on two runs, the second in CPU time (a Lua script
+hitting its memory or instruction limit), would set the pace of every loop:
+it is left out of them and reported on its own row, "run slow spec", from
+its second run's CPU time.
 Workers are fresh processes (spawn), so they load the code as it is on disk
 and a caller's threads (the TUI) cannot deadlock them.
 """

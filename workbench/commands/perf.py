@@ -59,7 +59,7 @@ def result_lines(result: PerfResult) -> list[str]:
     lines.append(f"{result.specs + len(result.slow)} specs, every one passing")
     if result.slow:
         where, seconds = max(result.slow, key=lambda item: item[1])
-        lines.append(f"{len(result.slow)} specs over 1 ms each ran once, apart from the loops; "
+        lines.append(f"{len(result.slow)} specs over 1 ms of CPU each ran apart from the loops; "
                      f"the slowest: {where} ({seconds * 1000:.0f} ms)")
     lines.append("ops/CPU s: over the CPU time the workers got, which a busy machine makes less than the wall time")
     return lines + [result.caveat]
