@@ -103,17 +103,26 @@ async def test_a_syntax_error_marks_the_affected_specs_as_errors_and_watching_go
 async def test_a_save_during_a_run_cancels_it_and_the_next_run_takes_over_its_specs(small_project_copy):
     async with watching(small_project_copy) as (engine, events):
         await next_run(events)
-        edit(small_project_copy, "    uids = []\n", "    uids = []\n    import time; time.sleep(60)\n")
+        asleep = small_project_copy.root / "worker-is-asleep"  # outside the watched folders
+        sleeper = f"    import pathlib, time; pathlib.Path({str(asleep)!r}).touch(); time.sleep(60)\n"
+        edit(small_project_copy, "    uids = []\n", "    uids = []\n" + sleeper)
         started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
         while not isinstance(started, RunStarted):
             started = await asyncio.wait_for(anext(events), EVENT_TIMEOUT)
-        edit(small_project_copy, "    import time; time.sleep(60)\n", "")  # saved while the worker sleeps
+        # Saving before the worker has read the edited feature would let it run the fixed code and finish.
+        await asyncio.wait_for(_until(asleep.exists), EVENT_TIMEOUT)
+        edit(small_project_copy, sleeper, "")  # saved while the worker sleeps
         cancelled = await next_run(events)
         assert isinstance(cancelled.end, RunCancelled) and cancelled.end.run == started.run
         after = await next_run(events)
         assert isinstance(after.end, RunFinished)
         assert {s.spec_id for s in started.selection} <= set(after.verdicts)
         assert after.statuses() == {"pass"}
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
 
 
 async def test_a_burst_of_saves_is_one_change_and_one_run(small_project_copy):
