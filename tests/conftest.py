@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,11 @@ def small_rounds(monkeypatch):
     monkeypatch.setattr(workload, "LEVELS", workload.LEVELS[:5])
     monkeypatch.setattr(workload, "PRODUCTS_PER_ROUND", 60)
     monkeypatch.setattr(workload, "FIRST_ROUND_ATTEMPTS", 20)
+
+
+@pytest.fixture
+def socket_dir():
+    """A short folder for unix sockets: a socket path must fit in 108 bytes, and tmp_path's seldom does."""
+    folder = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

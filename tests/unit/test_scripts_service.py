@@ -3,11 +3,8 @@ while the server and the other tenants keep serving."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -24,8 +21,7 @@ RUNAWAYS = {
 
 
 @pytest.fixture
-def channel(domain, tmp_path):
-    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+def channel(domain, tmp_path, socket_dir):
     server = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=8)
     server.start()
     try:
@@ -33,7 +29,6 @@ def channel(domain, tmp_path):
             yield opened
     finally:
         server.stop(grace=0)
-        shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 def stock_a_shelf(channel, tenant):

@@ -1,11 +1,8 @@
 """The gRPC server on a real unix socket, called by real gRPC clients."""
 
-import shutil
 import signal
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import grpc
 from google.protobuf.descriptor_pool import DescriptorPool
@@ -24,13 +21,11 @@ Loc = inv.AddLocationsReq.Loc
 
 
 @pytest.fixture
-def server(domain, tmp_path):
-    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+def server(domain, tmp_path, socket_dir):
     running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=16)
     running.start()
     yield running
     running.stop(grace=0)
-    shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 @pytest.fixture
@@ -235,8 +230,7 @@ def test_a_tenant_runs_one_request_at_a_time_while_other_tenants_go_on(server, c
     assert [e.sku for e in server.tenants.get().events()] == ["slow", "queued"]
 
 
-def test_stopping_the_server_ends_live_streams_at_once_with_unavailable(domain, tmp_path):
-    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+def test_stopping_the_server_ends_live_streams_at_once_with_unavailable(domain, tmp_path, socket_dir):
     running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}")
     running.start()
     with grpc.insecure_channel(running.address) as channel:
@@ -247,7 +241,6 @@ def test_stopping_the_server_ends_live_streams_at_once_with_unavailable(domain, 
         running.stop(grace=30)
         assert time.perf_counter() - started < 5
         assert code_of(next, live)[0] == grpc.StatusCode.UNAVAILABLE
-    shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 def test_bf_serve_stops_cleanly_on_sigint(tmp_path):
@@ -268,8 +261,7 @@ def test_a_port_in_use_is_a_clear_error(domain, tmp_path):
         first.stop(grace=0)
 
 
-def test_event_streams_never_take_every_server_thread(domain, tmp_path):
-    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+def test_event_streams_never_take_every_server_thread(domain, tmp_path, socket_dir):
     running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=4)
     running.start()
     try:
@@ -286,4 +278,3 @@ def test_event_streams_never_take_every_server_thread(domain, tmp_path):
                 follower.cancel()
     finally:
         running.stop(grace=0)
-        shutil.rmtree(socket_dir, ignore_errors=True)

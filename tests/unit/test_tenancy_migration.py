@@ -4,8 +4,6 @@ acknowledged write is on the new node exactly once, the pause is measured."""
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
@@ -35,13 +33,11 @@ class Node:
 
 
 @pytest.fixture
-def nodes(domain, tmp_path):
-    socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
+def nodes(domain, tmp_path, socket_dir):
     pair = Node(domain, tmp_path / "a", socket_dir, bytes(32)), Node(domain, tmp_path / "b", socket_dir, bytes(range(32)))
     yield pair
     for node in pair:
         node.server.stop(grace=0)
-    shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 class Writer(threading.Thread):
