@@ -1,7 +1,5 @@
 """The generated contract modules are committed: they must match the .proto files."""
 
-from pathlib import Path
-
 from workbench.commands.protos import generate, proto_files
 
 

@@ -192,7 +192,7 @@ async def test_a_deleted_spec_file_takes_its_specs_away(small_project_copy):
         await next_run(events)
         assert any(s.startswith("specs/products/add.spec#") for s in engine.specs)
         (small_project_copy.root / "specs/products/add.spec").unlink()
-        while not isinstance(event := await asyncio.wait_for(anext(events), EVENT_TIMEOUT), RunFinished):
+        while not isinstance(await asyncio.wait_for(anext(events), EVENT_TIMEOUT), RunFinished):
             pass
         assert not any(s.startswith("specs/products/add.spec#") for s in [*engine.specs, *engine.verdicts])
 
