@@ -6,12 +6,13 @@ import os
 import stat
 import sys
 
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Input, Static
 
 from tests.tui.pilot_helpers import choose, press, rendered, running, settle, tree_labels
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.widgets.diff_view import DiffView
+from workbench.tui.widgets.feature_doc import FeatureDoc
 from workbench.tui.widgets.run_status import RunStatus
 from workbench.tui.widgets.spec_tree import SpecTree
 
@@ -40,7 +41,7 @@ async def test_a_spec_shows_highlighted_with_its_docs_and_ids_as_uids(make_app):
         assert 'AddProductsResp uids:"UID(1)"' in source.plain
         assert "00000000-0000" not in source.plain
         assert any("cyan" in str(span.style) for span in source.spans), "message names are coloured by the lexer"
-        doc = app.screen.query_one("#feature-doc", Markdown)
+        doc = app.screen.query_one("#feature-doc", FeatureDoc)
         assert doc.display and "registers **SKUs**" in doc.source
         assert not app.screen.query_one(DiffView).display
 
