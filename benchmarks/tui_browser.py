@@ -91,7 +91,7 @@ async def measure(project, settings) -> dict[str, float]:
         choices = []
         for spec_id in ids[:: max(1, len(ids) // 10)]:
             begun = time.perf_counter()
-            tree.select_spec(spec_id)
+            tree.select(spec_id)
             await pilot.pause()
             await pilot.pause()
             choices.append((time.perf_counter() - begun) * 1000)

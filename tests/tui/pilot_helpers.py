@@ -23,7 +23,7 @@ async def running(app, size: tuple[int, int] = SIZE):
 
 async def choose(pilot, spec_id: str) -> None:
     """Put the tree's cursor on this spec and wait until its pane shows it."""
-    assert pilot.app.screen.query_one(SpecTree).select_spec(spec_id)
+    assert pilot.app.screen.query_one(SpecTree).select(spec_id)
     await settle(pilot, until=lambda: pilot.app.screen.chosen.key == spec_id)
 
 

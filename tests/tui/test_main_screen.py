@@ -129,7 +129,10 @@ async def test_e_opens_the_spec_and_shift_e_its_feature_in_the_editor(make_app, 
         await choose(pilot, WRONG_SKU)
         await pilot.press("e")
         await press(pilot, "E")
-    spec_call, feature_call = record.read_text().splitlines()
+        await choose(pilot, "specs/locations/add.spec")
+        await press(pilot, "e")
+    spec_call, feature_call, file_call = record.read_text().splitlines()
+    assert file_call == "+1 " + str(app.project.root / "specs/locations/add.spec")
     assert spec_call.endswith("+17 " + str(app.project.root / "specs/products/add.spec"))
     assert feature_call.startswith("+1 ") and feature_call.endswith("domain/features/products/add.py")
 

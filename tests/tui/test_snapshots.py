@@ -19,7 +19,7 @@ def showing(spec_id: str | None = None, filter_text: str | None = None):
             await pilot.press("enter")  # back to the tree, as people do after typing a filter
             await settle(pilot)
         if spec_id is not None:
-            app.screen.query_one(SpecTree).select_spec(spec_id)
+            app.screen.query_one(SpecTree).select(spec_id)
             app.screen.query_one(SpecTree).focus()
         await settle(pilot)
         for field in app.query(Input):

@@ -44,7 +44,7 @@ MAIN_KEYS = (
     Key("main.rerun_failed", "f", "rerun_failed", "Rerun failed", "Run again the specs that failed or crashed."),
     Key("main.next_failure", "n", "next_failure", "Next failure", "Select the next spec that is not passing."),
     Key("main.copy", "y", "copy", "Copy", "Copy the selected failure as text (the spec's text when it passes)."),
-    Key("main.edit", "e", "edit_spec", "Edit", "Open the selected spec file at the spec in $EDITOR."),
+    Key("main.edit", "e", "edit_spec", "Edit", "Open the selected spec (or spec file) in $EDITOR, at its line."),
     Key("main.edit_feature", "E", "edit_feature", "Edit feature",
         "Open the feature that serves the selected spec's request in $EDITOR.", show=False),
     Key("main.explore", "x", "explore", "Explore", "Run the selected spec, keep its state and open it in Datasette."),

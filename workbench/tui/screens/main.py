@@ -138,9 +138,9 @@ class MainScreen(Screen):
     def show_spec(self, spec_id: str) -> None:
         """Select this spec, clearing a filter that hides it."""
         tree = self.query_one(SpecTree)
-        if not tree.select_spec(spec_id):
+        if not tree.select(spec_id):
             self.action_clear_filter()
-            tree.select_spec(spec_id)
+            tree.select(spec_id)
         tree.focus()
 
     def selected_entry(self) -> SpecEntry | None:
@@ -182,7 +182,7 @@ class MainScreen(Screen):
         start = shown.index(self.chosen.key) + 1 if self.chosen and self.chosen.key in shown else 0
         for spec_id in shown[start:] + shown[:start]:
             if self.index.status(spec_id) in ("fail", "error"):
-                tree.select_spec(spec_id)
+                tree.select(spec_id)
                 return
         self.notify("No failing spec.")
 
@@ -201,6 +201,9 @@ class MainScreen(Screen):
         self.notify("Copied the failure.")
 
     def action_edit_spec(self) -> None:
+        if self.chosen is not None and self.chosen.kind == "file":
+            self.app.open_in_editor(self.app.project.root / self.chosen.key, 1)
+            return
         entry = self.selected_entry()
         if entry is not None:
             self.app.open_in_editor(entry.spec.path, entry.spec.line)

@@ -83,8 +83,9 @@ class SpecTree(Tree[NodeData]):
             if key in self._by_key:
                 self._by_key[key].set_label(self._label(self._by_key[key].data))
 
-    def select_spec(self, spec_id: str) -> bool:
-        node = self._by_key.get(spec_id)
+    def select(self, key: str) -> bool:
+        """Put the cursor on a spec (by id) or a file; False when it is not shown."""
+        node = self._by_key.get(key)
         if node is None:
             return False
         node.parent.expand()
