@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from pathlib import Path
 
 import grpc
@@ -68,9 +69,13 @@ class Writer(threading.Thread):
                         return
 
 
-def wait_for_acknowledged(writers: list[Writer], count: int) -> None:
+def wait_for_acknowledged(writers: list[Writer], count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
     while min(len(w.acknowledged) for w in writers) < count:
         assert all(w.is_alive() for w in writers), [w.errors for w in writers]
+        assert time.monotonic() < deadline, (
+            f"writers stalled: acknowledged {[len(w.acknowledged) for w in writers]}, "
+            f"redirects {[w.redirects[-3:] for w in writers]}, errors {[w.errors for w in writers]}")
         writers[0].join(0.01)
 
 
