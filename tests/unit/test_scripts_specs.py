@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from workbench.core.codes import Code
 from workbench.specs.loader import load_specs
