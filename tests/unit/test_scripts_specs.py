@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 from workbench.core.codes import Code
 from workbench.specs.loader import load_specs
 
