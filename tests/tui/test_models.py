@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbench.core.codes import Code
 from workbench.specs.compare import compare
+from workbench.specs.report import outcome_json
 from workbench.specs.sandbox import SpecSandbox
 from workbench.tui.catalogue import EVENT, REQUEST, RESPONSE, build_catalogue
 from workbench.tui.diff_rows import CHANGED, MISSING, SAME, diff_rows
@@ -16,10 +17,10 @@ def index_of(shop, domain) -> SpecIndex:
     return index
 
 
-def rows_for(index, domain, spec_id):
+def rows_for(index, domain, spec_id, with_actual=True):
     spec = index.entry(spec_id).spec
     outcome = SpecSandbox(domain).run(spec.given, spec.when, spec.next_uid)
-    return diff_rows(spec, compare(spec, outcome))
+    return diff_rows(spec, compare(spec, outcome), outcome_json(outcome) if with_actual else None)
 
 
 def test_the_index_groups_by_area_and_file_and_searches_values(shop, domain):
@@ -68,3 +69,17 @@ def test_the_catalogue_lists_every_message_with_fields_feature_and_specs(shop, d
     assert len(request.spec_ids) == 4
     assert catalogue["ProductAdded"].kind == EVENT and catalogue["AddProductsResp"].kind == RESPONSE
     assert "locs: repeated Loc" in [str(f) for f in catalogue["AddLocationsReq"].fields]
+
+
+def test_the_actual_column_is_what_the_request_produced_even_in_a_repeated_field(domain):
+    from domain.contracts.inventory_pb2 import AddProductsReq, AddProductsResp, ProductAdded
+    from workbench.core.ids import spec_uid
+    from workbench.specs.model import Spec
+    spec = Spec("s", [], AddProductsReq(skus=["a"]), then=AddProductsResp(uids=[spec_uid(2)]),
+                events=[ProductAdded(uid=spec_uid(1), sku="a")])
+    outcome = SpecSandbox(domain).run(spec.given, spec.when, spec.next_uid)
+    response = diff_rows(spec, compare(spec, outcome), outcome_json(outcome))[1]
+    assert response.state == CHANGED
+    assert (response.expected, response.actual) == ('AddProductsResp uids:"UID(2)"', 'AddProductsResp uids:"UID(1)"')
+    without = diff_rows(spec, compare(spec, outcome))[1]
+    assert without.actual == without.expected  # the text alone cannot say a repeated field's value: hence "actual"

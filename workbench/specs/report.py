@@ -12,7 +12,9 @@ from typing import TextIO
 from pygments import highlight
 from pygments.formatters import TerminalFormatter
 
+from workbench.core.execute import Outcome
 from workbench.core.ids import show_uids
+from workbench.specs.compare import show_value
 from workbench.specs.formatter import format_spec
 from workbench.specs.lexer import SpecLexer
 from workbench.specs.runner import ERROR, PASS, Verdict
@@ -86,8 +88,19 @@ def verdict_json(verdict: Verdict) -> dict:
         "status": verdict.status,
         "differences": [{"path": d.path, "expected": d.expected, "actual": d.actual} for d in verdict.differences],
         "error": verdict.error,
+        "actual": outcome_json(verdict.outcome) if verdict.outcome is not None else None,
         "touched": sorted(verdict.touched),
         "seconds": round(verdict.seconds, 6),
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict:
+    """What the request really produced, as display text (ids as UID(n))."""
+    return {
+        "status": outcome.code.spec_name,
+        "message": outcome.message,
+        "response": show_value(outcome.response) if outcome.response is not None else None,
+        "events": [show_value(event) for event in outcome.events],
     }
 
 

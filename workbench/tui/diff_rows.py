@@ -1,8 +1,9 @@
 """A failing spec's diff as rows, without Textual: expected and actual side by
 side, status, response, then event by event, with the fields that differ.
 
-Built from the spec and its differences (workbench.specs.compare), so it works
-the same for a verdict from this process and one from a watch worker.
+Built from the spec, its differences (workbench.specs.compare) and what the
+request really produced (the verdict's "actual", see report.outcome_json), so
+it works the same for a verdict from this process and one from a watch worker.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ class DiffRow:
     details: list[Difference] = field(default_factory=list)
 
 
-def diff_rows(spec, differences: list[Difference]) -> list[DiffRow]:
+def diff_rows(spec, differences: list[Difference], actual: dict | None = None) -> list[DiffRow]:
+    """`actual`: the verdict's "actual" (status, response, events as text); without
+    it the actual column is the expected text with the differing fields replaced."""
     by_item: dict[str, list[Difference]] = {}
     for difference in differences:
         match = _ITEM.match(difference.path)
@@ -39,11 +42,16 @@ def diff_rows(spec, differences: list[Difference]) -> list[DiffRow]:
     if status.state == CHANGED and spec.then is not None:  # rejected: the expected response never came
         rows.append(DiffRow("Response", show_value(spec.then), f"{NOTHING} (rejected)", MISSING))
     elif spec.then is not None or "Response" in by_item:
-        rows.append(_message_row("Response", spec.then, by_item.get("Response", [])))
+        actual_response = NOTHING if actual is None or actual["response"] is None else actual["response"]
+        rows.append(_message_row("Response", spec.then, by_item.get("Response", []),
+                                 actual_response if actual is not None else None))
     highest = max([len(spec.events) - 1] + [int(m.group(2)) for p in by_item if (m := _ITEM.match(p)) and m.group(2)])
     for index in range(highest + 1):
         expected = spec.events[index] if index < len(spec.events) else None
-        rows.append(_message_row(f"Event {index + 1}", expected, by_item.get(f"Events[{index}]", [])))
+        actual_event = None
+        if actual is not None:
+            actual_event = actual["events"][index] if index < len(actual["events"]) else NOTHING
+        rows.append(_message_row(f"Event {index + 1}", expected, by_item.get(f"Events[{index}]", []), actual_event))
     return rows
 
 
@@ -54,7 +62,7 @@ def _status_row(spec, differences: list[Difference]) -> DiffRow:
     return DiffRow("Status", expected, expected, SAME)
 
 
-def _message_row(label: str, expected: Any, differences: list[Difference]) -> DiffRow:
+def _message_row(label: str, expected: Any, differences: list[Difference], actual_text: str | None) -> DiffRow:
     expected_text = show_value(expected)
     whole = next((d for d in differences if d.path.count(".") == 0), None)
     if whole is not None:  # missing, extra, or another message type altogether
@@ -64,7 +72,9 @@ def _message_row(label: str, expected: Any, differences: list[Difference]) -> Di
         return DiffRow(label, expected_text, expected_text, SAME)
     fields = {_ITEM.match(d.path).group(3) for d in differences if _ITEM.match(d.path)}
     fields.discard(None)
-    return DiffRow(label, expected_text, _with_actual_fields(expected, differences), CHANGED, fields, differences)
+    if actual_text is None:
+        actual_text = _with_actual_fields(expected, differences)
+    return DiffRow(label, expected_text, actual_text, CHANGED, fields, differences)
 
 
 def _with_actual_fields(expected: Any, differences: list[Difference]) -> str:

@@ -58,7 +58,7 @@ class DiffView(Static):
             parts.append(Text(verdict.get("error") or "", style="magenta"))
         else:
             differences = [Difference(d["path"], d["expected"], d["actual"]) for d in verdict["differences"]]
-            parts.append(self._table(diff_rows(spec, differences)))
+            parts.append(self._table(diff_rows(spec, differences, verdict.get("actual"))))
             parts.append(Text("\n".join(f"  {show_uids(str(d))}" for d in differences), style="bright_black"))
         self.update(Group(*parts))
 
