@@ -60,3 +60,9 @@ def test_core_runs_without_the_tui():
             "assert 'textual' not in sys.modules, 'the core imported textual'")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_missing_spec_file_is_named_without_a_line(tmp_path):
+    result = bf("test", str(tmp_path / "nope.spec"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"bf test: {tmp_path / 'nope.spec'}: no such file or folder"

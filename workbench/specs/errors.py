@@ -16,7 +16,8 @@ class SpecSyntaxError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        text = f"{self.path or '<spec>'}:{self.line}: {self.message}"
+        where = f"{self.path or '<spec>'}:{self.line}" if self.line else f"{self.path or '<spec>'}"
+        text = f"{where}: {self.message}"
         return f"{text}; did you mean {self.hint}?" if self.hint else text
 
 
