@@ -1,17 +1,14 @@
-"""The transaction a feature handler works in: query, apply events, reject.
+"""The transaction a feature handler works in: query the state, apply events.
 
 Events are applied the moment they are emitted, so the handler's next query
-already sees them. Where the transaction begins and ends is the caller's
+already sees them. A handler says no by raising `Rejected`. Where the transaction begins and ends is the caller's
 business (the spec runner rolls back, a tenant commits with its event log).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Callable, NoReturn
-
-from workbench.core.codes import Code
-from workbench.core.rejection import Rejected
+from typing import Any, Callable
 
 Applier = Callable[[sqlite3.Connection, Any], None]
 
@@ -58,10 +55,6 @@ class Transaction:
         if self._saved:
             self.db.execute("RELEASE request")
             self._saved = False
-
-    @staticmethod
-    def reject(code: Code, message: str) -> NoReturn:
-        raise Rejected(code, message)
 
 
 class NoApplier(LookupError):
