@@ -66,3 +66,18 @@ def test_a_missing_spec_file_is_named_without_a_line(tmp_path):
     result = bf("test", str(tmp_path / "nope.spec"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"bf test: {tmp_path / 'nope.spec'}: no such file or folder"
+
+
+def test_bf_test_runs_the_project_it_is_run_in_not_an_installed_copy(small_project_copy):
+    feature = small_project_copy.root / "domain/features/products/add.py"
+    feature.write_text(feature.read_text().replace("uids.append(uid)", "uids.append(uid.upper() + 'X')"))
+    # -P: like the `bf` console script, the folder it runs in is not on sys.path
+    console_script = [sys.executable, "-P", "-c", "import sys; from workbench.cli import main; sys.exit(main())", "test",
+                      "specs/products"]
+    here = subprocess.run(console_script, cwd=small_project_copy.root, capture_output=True, text=True, timeout=120)
+    assert here.returncode == 1, here.stdout[-2000:] + here.stderr
+    assert "Response.uids[0]" in here.stdout
+    named = subprocess.run([*console_script[:4], "--project", str(small_project_copy.root), "test",
+                            str(small_project_copy.root / "specs/products")],
+                           cwd=ROOT.parent, capture_output=True, text=True, timeout=120)
+    assert named.returncode == 1 and "Response.uids[0]" in named.stdout
