@@ -1,5 +1,6 @@
 """The durable event store: the log, a tenant's state as its projection, the tenants of a folder."""
 
+import asyncio
 import threading
 import time
 
@@ -11,7 +12,7 @@ from domain.contracts.inventory_pb2 import (AddLocationsReq, AddProductsReq, Pro
 from tests.state_files import state_rows
 from workbench.core.codes import Code
 from workbench.service.event_log import EventLog
-from workbench.service.tenant import Tenant
+from workbench.service.tenant import STATE_COMMIT_SECONDS, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, Tenants, UnknownTenant
 
 
@@ -63,7 +64,8 @@ def test_a_tenant_logs_accepted_requests_only(domain, tmp_path):
 def test_a_broken_handler_leaves_neither_log_nor_state_changed(domain, tmp_path, monkeypatch):
     tenant = Tenant("t", domain, tmp_path)
     tenant.execute(AddProductsReq(skus=["a"]))
-    before = state_rows(tenant.state_path)
+    with tenant.paused():
+        before = state_rows(tenant.state_path)
 
     def explode(tx, request):
         tx.apply(ProductAdded(uid="x", sku="b"))
@@ -72,7 +74,9 @@ def test_a_broken_handler_leaves_neither_log_nor_state_changed(domain, tmp_path,
     with pytest.raises(RuntimeError):
         tenant.execute(AddProductsReq(skus=["b"]))
     assert tenant.log.last_position == 1
-    assert state_rows(tenant.state_path) == before
+    with tenant.paused():
+        assert state_rows(tenant.state_path) == before
+        assert [sku for _, sku in before["products"]] == ["a"]
 
 
 def test_deleting_the_state_rebuilds_identical_state_from_the_log(domain, tmp_path):
@@ -192,3 +196,57 @@ def test_a_broken_request_in_a_group_fails_alone(domain, tmp_path, monkeypatch):
     assert sorted(e.sku for e in tenant.events()) == ["a", "b"]
     tenant.close()
     assert state_rows(tmp_path / "state.db")["products"] == sorted((e.uid, e.sku) for e in Tenant("t", domain, tmp_path).events())
+
+
+def test_the_state_file_commits_soon_after_the_log_and_at_once_when_paused(domain, tmp_path):
+    tenant = Tenant("t", domain, tmp_path)
+    tenant.execute(AddProductsReq(skus=["a"]))
+    with tenant.paused():  # someone reading state.db aside sees every acknowledged request
+        assert [sku for _, sku in state_rows(tenant.state_path)["products"]] == ["a"]
+    tenant.execute(AddProductsReq(skus=["b"]))
+    deadline = time.monotonic() + 10 * STATE_COMMIT_SECONDS
+    while len(state_rows(tenant.state_path)["products"]) < 2 and time.monotonic() < deadline:
+        time.sleep(STATE_COMMIT_SECONDS / 4)
+    assert sorted(sku for _, sku in state_rows(tenant.state_path)["products"]) == ["a", "b"]  # idle: committed
+    assert state_rows(tenant.state_path)["bf_projection"] == [(1, 2, 2)]
+
+
+def test_calls_from_coroutines_are_logged_as_one_group_with_a_thread_among_them(domain, tmp_path, monkeypatch):
+    tenant = Tenant("t", domain, tmp_path)
+    commits = []
+    append_requests = tenant.log.append_requests
+    monkeypatch.setattr(tenant.log, "append_requests", lambda requests: commits.append(len(requests)) or
+                        append_requests(requests))
+
+    async def calls():
+        loop = asyncio.get_running_loop()
+        with tenant.paused():  # the leader waits for the lock while everyone queues
+            tasks = [asyncio.create_task(tenant.run(AddProductsReq(skus=[f"p{i}"]))) for i in range(5)]
+            thread_call = loop.run_in_executor(None, tenant.execute, AddProductsReq(skus=["by-thread"]))
+            while len(tenant._queue) < 6:
+                await asyncio.sleep(0.001)
+        return await asyncio.gather(*tasks, thread_call)
+
+    outcomes = asyncio.run(asyncio.wait_for(calls(), 10))
+    assert commits == [6]
+    assert [o.code for o in outcomes] == [Code.OK] * 6
+    assert sorted(e.sku for e in tenant.events()) == sorted([f"p{i}" for i in range(5)] + ["by-thread"])
+
+
+def test_a_cancelled_coroutine_call_never_stalls_the_tenant(domain, tmp_path):
+    tenant = Tenant("t", domain, tmp_path)
+
+    async def calls():
+        with tenant.paused():
+            first = asyncio.create_task(tenant.run(AddProductsReq(skus=["gone"])))
+            second = asyncio.create_task(tenant.run(AddProductsReq(skus=["kept"])))
+            while len(tenant._queue) < 2:
+                await asyncio.sleep(0.001)
+            first.cancel()  # the caller went away while queued: its request still runs with its group
+        kept = await second
+        later = await tenant.run(AddProductsReq(skus=["later"]))
+        return first.cancelled(), kept, later
+
+    cancelled, kept, later = asyncio.run(asyncio.wait_for(calls(), 10))
+    assert cancelled and kept.code == later.code == Code.OK
+    assert [e.sku for e in tenant.events()] == ["gone", "kept", "later"]

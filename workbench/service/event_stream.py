@@ -50,6 +50,8 @@ class EventStream:
             raise ServiceError(Code.INVALID_ARGUMENT, f"'after' must be 0 or more, got {request.after}")
         log = tenant_of(context, self.tenants).log
         end = log.last_position
+        call_ended = threading.Event()  # the client went away (or the server ends the call)
+        context.add_callback(call_ended.set)
         context.add_callback(log.wake)
         call = object()
         with self._lock:
@@ -59,7 +61,7 @@ class EventStream:
             self._following[call] = log
         after = request.after
         try:
-            while context.is_active() and not self._stopping.is_set():
+            while not call_ended.is_set() and not self._stopping.is_set():
                 batch = log.read(after)
                 for logged in batch:
                     yield LoggedEvent(position=logged.position, version=logged.version,
@@ -69,7 +71,7 @@ class EventStream:
                     return
                 if not batch:
                     log.wait_beyond(after, SAFETY_WAKE_SECONDS,
-                                    give_up=lambda: self._stopping.is_set() or not context.is_active())
+                                    give_up=lambda: self._stopping.is_set() or call_ended.is_set())
         except EventLogClosed:
             raise ServiceError(Code.UNAVAILABLE, "the tenant was closed: the server is shutting down") from None
         finally:

@@ -3,7 +3,7 @@ served through the caller's tenant.
 
 Nothing here names a request: every service of the contracts whose methods'
 requests have feature handlers in the registry is served, each method by
-`Tenant.execute`. A rejection becomes its status code and message; a method
+`Tenant.run` on the server's event loop. A rejection becomes its status code and message; a method
 whose feature is missing or broken is UNIMPLEMENTED, saying why.
 """
 
@@ -19,7 +19,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
 from workbench.service.limits import check_limits
-from workbench.service.rpc import ServiceError, add_service, tenant_of, unary
+from workbench.service.rpc import ServiceError, add_service, async_unary, hold_tenant, unary
 from workbench.service.tenants import Tenants
 
 
@@ -56,17 +56,21 @@ def add_domain_services(server: grpc.Server, domain: Domain, tenants: Tenants) -
             if request_type is None:
                 handlers[method.name] = _unimplemented(method, message_types, domain)
             else:
-                handlers[method.name] = unary(method.full_name, _through_tenant(tenants, domain.registry.text_limits), request_type)
+                handlers[method.name] = async_unary(
+                    method.full_name, _through_tenant(tenants, domain.registry.text_limits), request_type)
         add_service(server, service.full_name, handlers)
         names.append(service.full_name)
     return names
 
 
 def _through_tenant(tenants: Tenants, text_limits: dict[str, int]):
-    def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
+    async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
         check_limits(request, text_limits)
-        tenant = tenant_of(context, tenants)
-        outcome = tenant.execute(request)
+        tenant, release = hold_tenant(context, tenants)
+        try:
+            outcome = await tenant.run(request)
+        finally:
+            release()
         if outcome.code != Code.OK:
             raise ServiceError(outcome.code, outcome.message)
         return outcome.response

@@ -1,8 +1,9 @@
 """What every RPC of the server shares: safe decoding, status codes, the caller's tenant.
 
 Behaviours are plain functions `(request, context) -> response` (or a generator
-of responses). They say no by raising `ServiceError(code, message)`; they never
-call `context.abort` themselves, so one place decides every status:
+of responses), or coroutines (`async_unary`). They say no by raising
+`ServiceError(code, message)`; they never call `context.abort` themselves, so
+one place decides every status:
   a request that does not decode        INVALID_ARGUMENT, naming the message
   ServiceError                          its code and message
   anything else raised                  INTERNAL with the error's text (the traceback goes
@@ -12,7 +13,7 @@ call `context.abort` themselves, so one place decides every status:
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -59,11 +60,15 @@ def _serialize(message: Any) -> bytes:
     return message.SerializeToString()
 
 
-def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:
+def _status(method: str, error: Exception) -> tuple[grpc.StatusCode, str]:
     if isinstance(error, ServiceError):
-        context.abort(status_of(error.code), error.message)
+        return status_of(error.code), error.message
     _LOG.exception("%s failed", method)
-    context.abort(grpc.StatusCode.INTERNAL, f"{method} failed: {type(error).__name__}: {error}")
+    return grpc.StatusCode.INTERNAL, f"{method} failed: {type(error).__name__}: {error}"
+
+
+def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:
+    context.abort(*_status(method, error))
 
 
 def _check_decoded(request: Any, message_type: type) -> None:
@@ -78,6 +83,18 @@ def unary(method: str, behaviour: Behaviour, request_type: type) -> grpc.RpcMeth
             return behaviour(request, context)
         except Exception as error:
             _abort(context, method, error)
+    return grpc.unary_unary_rpc_method_handler(handle, _deserializer(request_type), _serialize)
+
+
+def async_unary(method: str, behaviour: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+                request_type: type) -> grpc.RpcMethodHandler:
+    """A unary method whose behaviour is a coroutine: it runs on the server's event loop."""
+    async def handle(request, context):
+        try:
+            _check_decoded(request, request_type)
+            return await behaviour(request, context)
+        except Exception as error:
+            await context.abort(*_status(method, error))
     return grpc.unary_unary_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
@@ -105,13 +122,19 @@ def tenant_name(context: grpc.ServicerContext) -> str:
     return DEFAULT_TENANT
 
 
-def tenant_of(context: grpc.ServicerContext, tenants: Tenants) -> Tenant:
-    """The tenant the call names in its `x-tenant` metadata (default: the default tenant)."""
+def hold_tenant(context: grpc.ServicerContext, tenants: Tenants) -> tuple[Tenant, Callable[[], None]]:
+    """The tenant the call names in its `x-tenant` metadata (default: the default
+    tenant), kept open until the returned release is called."""
     try:
-        tenant, release = tenants.hold(tenant_name(context))
+        return tenants.hold(tenant_name(context))
     except BadTenantName as error:
         raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
     except UnknownTenant as error:
         raise ServiceError(Code.NOT_FOUND, str(error)) from None
-    context.add_callback(release)  # open at least until the call ends
+
+
+def tenant_of(context: grpc.ServicerContext, tenants: Tenants) -> Tenant:
+    """The tenant the call names, kept open until the call ends."""
+    tenant, release = hold_tenant(context, tenants)
+    context.add_callback(release)
     return tenant

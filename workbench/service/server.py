@@ -3,14 +3,22 @@ the event stream, the tenant service, gRPC health and reflection.
 
 It listens on TCP (`127.0.0.1:50051`, port 0 picks a free one) or a unix
 socket (`unix:/path/to.sock`), and keeps its tenants under the data folder.
+
+It is a grpc.aio server on an event loop of its own thread: the domain's
+calls are coroutines that wait on the loop while one thread per busy tenant
+runs that tenant's groups (tenant.py), so a call costs no thread of its own
+and no hand-off but its group's. The other services are plain functions, run
+by `workers` threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Coroutine
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -25,7 +33,7 @@ from workbench.service.tenant_service import TenantService
 from workbench.service.tenants import Tenants
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
-DEFAULT_WORKERS = 32  # threads serving calls; each live event stream keeps one
+DEFAULT_WORKERS = 32  # threads serving calls other than the domain's; each live event stream keeps one
 GRACE_SECONDS = 3.0
 
 
@@ -43,40 +51,50 @@ class Server:
         # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService).
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
-        self._grpc = grpc.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
+        self._loop = asyncio.new_event_loop()
+        # Tenants run their groups in the loop's executor (Tenant.run): one busy tenant never stalls the others.
+        self._loop.set_default_executor(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-tenant"))
+        self._loop_thread = threading.Thread(target=self._loop.run_forever, name="bf-serve-loop", daemon=True)
+        self._loop_thread.start()
+        self.health = health.HealthServicer()
+        self.event_stream = EventStream(self.tenants, max_followers=max(1, workers // 2))
+        self._grpc, self.services = self._on_loop(self._build(domain, workers, extra_services))
+        self.address = ""
+
+    async def _build(self, domain: Domain, workers: int, extra_services: tuple) -> tuple[grpc.aio.Server, list[str]]:
+        """The grpc.aio server with every service (made on the loop: it belongs to the loop)."""
+        server = grpc.aio.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
-        self.health = health.HealthServicer()
-        self.event_stream = EventStream(self.tenants, max_followers=max(1, workers // 2))
-        self.services = [
-            *add_domain_services(self._grpc, domain, self.tenants),
-            SpecService(domain).add_to(self._grpc),
-            self.event_stream.add_to(self._grpc),
-            TenantService(self.tenants).add_to(self._grpc),
-            *(service.add_to(self._grpc) for service in extra_services),
+        services = [
+            *add_domain_services(server, domain, self.tenants),
+            SpecService(domain).add_to(server),
+            self.event_stream.add_to(server),
+            TenantService(self.tenants).add_to(server),
+            *(service.add_to(server) for service in extra_services),
         ]
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
         reflection.enable_server_reflection(
-            [*self.services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            self._grpc)
-        self.address = ""
+            [*services, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server)
+        return server, services
+
+    def _on_loop(self, coroutine: Coroutine) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def start(self) -> str:
         """Bind and start serving; returns the address bound (with the real port when 0 was asked)."""
         try:
-            if self._credentials is not None:
-                port = self._grpc.add_secure_port(self.listen, self._credentials)
-            else:
-                port = self._grpc.add_insecure_port(self.listen)
+            port = self._on_loop(self._bind())
         except RuntimeError as error:
+            self._stop_loop()
             self.tenants.close()
             raise ListenError(f"cannot listen on {self.listen}: {error}") from None
         if self.listen.startswith("unix:"):
             self.address = self.listen
         else:
             self.address = f"{self.listen.rpartition(':')[0]}:{port}"
-        self._grpc.start()
+        self._on_loop(self._grpc.start())
         for name in ("", *self.services):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         return self.address
@@ -85,8 +103,19 @@ class Server:
         """End the event streams, refuse new calls, let running ones finish for `grace` seconds, close the tenants."""
         self.health.enter_graceful_shutdown()
         self.event_stream.stop()
-        self._grpc.stop(grace).wait()
-        self.tenants.close()
+        self._on_loop(self._grpc.stop(grace))
+        self.tenants.close()  # while the loop runs: a group still on it finishes first
+        self._stop_loop()
+
+    async def _bind(self) -> int:
+        if self._credentials is not None:
+            return self._grpc.add_secure_port(self.listen, self._credentials)
+        return self._grpc.add_insecure_port(self.listen)
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._loop_thread.join()
+        self._loop.close()
 
     def serve_until_signalled(self, stopping: threading.Event | None = None) -> None:
         """Block until SIGINT or SIGTERM (or `stopping`, from `catch_stop_signals`), then stop cleanly."""

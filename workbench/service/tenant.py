@@ -5,26 +5,37 @@ A tenant lives in a folder of its own:
   state.db   the state tables of the domain's schema, plus `bf_projection`,
              one row saying up to which log position the state has applied
 
-A write runs the feature handler in a state transaction, appends the events to
-the log (fsynced), then commits the state with the new position. A crash
-between the two commits leaves the state behind the log, never ahead: opening
-the tenant applies what the state lacks. A state file that is missing, or ahead
-of its log, is rebuilt from the log. So state and log never disagree after
-`kill -9`, and deleting `state.db` only costs a replay.
+A write runs the feature handler in the state's transaction, appends the
+events to the log (fsynced) and only then answers. The state commits later:
+at most STATE_COMMIT_SECONDS after the log, or at once when someone pauses the
+tenant (`paused()`) or closes it. (Committing the state after every write cost
+as much as the write itself; the log alone makes a write durable.) A crash
+leaves the state behind the log, never ahead: opening the tenant applies what
+the state lacks. A state file that is missing, or ahead of its log, is rebuilt
+from the log. So state and log never disagree after `kill -9`, and deleting
+`state.db` only costs a replay.
 
-Requests of one tenant run one at a time (a lock); different tenants are
-independent. Requests that queue behind a busy tenant are committed as a group
-(one fsync). A request that produces no events (a read, or a rejection) never
-touches the log.
+Requests of one tenant run one at a time; different tenants are independent.
+Requests that queue behind a busy tenant run and are logged as a group (one
+fsync): the first caller to find the tenant idle leads, running every queued
+request; the others sleep until their request is done, or until the leader
+hands them the next group. (Had they all waited on one lock, the callers whose
+requests were already done would file through it one by one, and the groups
+would stay small.) A caller is a thread (`execute`) or a coroutine (`run`,
+which runs groups on its event loop and leaves it only for the fsync). A
+request that produces no events (a read, or a rejection) never touches the log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from workbench.core.domain import Domain
 from workbench.core.execute import Outcome, execute
@@ -33,6 +44,7 @@ from workbench.core.state_db import bulk_writes, open_state
 from workbench.core.transaction import apply_event
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog, LoggedEvent
+from workbench.service.ticket import LoopTicket, ThreadTicket, Ticket, finish
 
 if TYPE_CHECKING:
     from workbench.tenancy.tenant_cipher import TenantCipher
@@ -40,6 +52,8 @@ if TYPE_CHECKING:
 LOG_FILE = "log.db"
 STATE_FILE = "state.db"
 REPLAY_BATCH = 20_000  # events applied in one transaction while catching up
+STATE_COMMIT_SECONDS = 0.2  # the longest the state stays uncommitted behind the log
+STATE_CACHE_KIB = 64 * 1024  # a ceiling on the state's page cache: a large state's random updates stay in memory
 
 _PROJECTION = """
 CREATE TABLE IF NOT EXISTS bf_projection (
@@ -66,9 +80,13 @@ class Tenant:
         self.registry = domain.registry
         self._schema_sql = domain.schema_sql
         self.codec = EventCodec(domain.registry)
-        self.lock = threading.RLock()  # held while requests run and commit: holding it pauses the tenant
+        self.lock = threading.RLock()  # held while a group runs; pause the tenant with `paused()`
         self._queue_lock = threading.Lock()
-        self._queue: list[_Ticket] = []  # requests waiting for the lock
+        self._queue: list[Ticket] = []  # requests waiting for the next group
+        self._leading = False  # a caller is running groups (guarded by _queue_lock)
+        self._state_since: float | None = None  # when the state's open transaction began
+        self._state_timer: threading.Timer | None = None  # commits an idle tenant's state
+        self._closed = False
         self.log = EventLog(self.folder / LOG_FILE, cipher.sealer if cipher else None)
         self.db = self._open_state()
         self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
@@ -88,56 +106,127 @@ class Tenant:
         """Handle `request`; when it produced events they are on disk before this returns.
 
         A rejection is an Outcome; a broken handler raises, leaving nothing behind.
-        Requests that arrive while another is being committed wait for the lock and
-        are then run and committed together, one after another in arrival order,
-        with one fsync for the group (group commit).
+        Requests that arrive while a group runs wait, then run as the next group,
+        one after another in arrival order, with one fsync for the group.
         """
-        ticket = _Ticket(request, new_id)
+        ticket = ThreadTicket(request, new_id)
+        if self._join_queue(ticket):
+            ticket.sleep()  # until a leader ran it, or handed this caller the next group
+        if not ticket.done:
+            self._lead()
+        return ticket.result()
+
+    async def run(self, request: Any, new_id: Callable[[], str] = random_id) -> Outcome:
+        """`execute` for a coroutine: it waits on its loop, never blocking it, while
+        a thread of the loop's executor leads (a coroutine never leads, so a call
+        cancelled midway cannot leave a group half done or the queue without a leader)."""
+        loop = asyncio.get_running_loop()
+        ticket = LoopTicket(request, new_id, loop)
+        if not self._join_queue(ticket):
+            loop.run_in_executor(None, self._lead)
+        await ticket.sleep()
+        return ticket.result()
+
+    @contextmanager
+    def paused(self) -> Iterator["Tenant"]:
+        """Hold the tenant still, with its state committed (to read state.db from
+        another connection, copy its files, or change its keys)."""
+        with self.lock:
+            self._commit_state()
+            yield self
+
+    def _join_queue(self, ticket: Ticket) -> bool:
+        """Queue `ticket`; True when a leader is at work (wait), False when the caller leads."""
         with self._queue_lock:
             self._queue.append(ticket)
-        with self.lock:
-            if not ticket.done:
-                self._run_group()
-        if ticket.error is not None:
-            raise ticket.error
-        return ticket.outcome
+            busy, self._leading = self._leading, True
+        return busy
 
-    def _run_group(self) -> None:
-        """Run every queued request in one state transaction, log their events in
-        one commit, then commit the state. Called with the lock held."""
+    def _lead(self) -> None:
+        """Run the queued requests as one group, then hand the next group to its
+        first caller: a thread is woken to lead it; a coroutine's group this thread runs too."""
+        while True:
+            with self.lock:
+                group = self._take_queue()
+                if (to_log := self._run_group(group)) is not None:
+                    try:
+                        logged = self.log.append_requests(to_log)
+                    except BaseException as error:
+                        self._drop_group(group, error)
+                    else:
+                        self._keep_group(group, logged)
+            first = self._next_leader()
+            if first is None:
+                return
+            if isinstance(first, ThreadTicket):
+                first.wake()
+                return
+
+    def _take_queue(self) -> list[Ticket]:
         with self._queue_lock:
             group, self._queue = self._queue, []
+        return group
+
+    def _next_leader(self) -> Ticket | None:
+        """The first ticket of the next group, or None (and nobody leads) when none waits."""
+        with self._queue_lock:
+            if not self._queue:
+                self._leading = False
+                return None
+            return self._queue[0]
+
+    def _run_group(self, group: list[Ticket]) -> list[list[tuple[str, bytes]]] | None:
+        """Run the group's requests in the state; returns their events to log, or
+        None when there is nothing to log (the group is then finished)."""
         db = self.db
         try:
-            db.execute("BEGIN IMMEDIATE")
+            if not db.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+                self._state_since = time.monotonic()
+            db.execute("SAVEPOINT grp")
             for ticket in group:
                 self._run_one(db, ticket)
-            accepted = [t for t in group if t.outcome is not None and t.outcome.events]
-            logged = self.log.append_requests(
-                [[self.codec.encode(event) for event in t.outcome.events] for t in accepted]) if accepted else []
-        except BaseException as error:  # nothing was logged: nothing happened
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            to_log = [[self.codec.encode(event) for event in t.outcome.events] for t in group
+                      if t.outcome is not None and t.outcome.events]
+        except BaseException as error:
+            self._undo_group(db)
             for ticket in group:
                 ticket.fail(error)
-            return
-        try:
-            if not accepted:
-                db.execute("ROLLBACK")
-                return
-            try:
-                self._record(db, logged[-1][-1])
-                db.execute("COMMIT")
-            except BaseException:
-                # The events are durable, so the requests happened: bring the state up from the log.
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                self.catch_up()
-        finally:
-            for ticket in group:
-                ticket.done = True
+            finish(group)
+            return None
+        if not to_log:
+            self._undo_group(db)
+            finish(group)
+            return None
+        return to_log
 
-    def _run_one(self, db: sqlite3.Connection, ticket: "_Ticket") -> None:
+    def _drop_group(self, group: list[Ticket], error: BaseException) -> None:
+        """Logging failed, so nothing happened: undo the group's changes and fail its requests."""
+        self._undo_group(self.db)
+        for ticket in group:
+            ticket.fail(error)
+        finish(group)
+
+    def _keep_group(self, group: list[Ticket], logged: list[list[LoggedEvent]]) -> None:
+        """The group's events are durable: keep its changes, committing the state when due."""
+        try:
+            self._record(self.db, logged[-1][-1])
+            self.db.execute("RELEASE grp")
+            if time.monotonic() - self._state_since >= STATE_COMMIT_SECONDS:
+                self._commit_state()
+            else:
+                self._commit_state_later()
+        except BaseException:
+            self._rebuild_from_log()
+        finally:
+            finish(group)
+
+    def _undo_group(self, db: sqlite3.Connection) -> None:
+        if db.in_transaction:
+            db.execute("ROLLBACK TO grp")
+            db.execute("RELEASE grp")
+
+    def _run_one(self, db: sqlite3.Connection, ticket: Ticket) -> None:
         db.execute("SAVEPOINT ticket")
         try:
             ticket.outcome = execute(self.registry, db, ticket.request, ticket.new_id)
@@ -146,9 +235,43 @@ class Tenant:
             ticket.error = error
         db.execute("RELEASE ticket")
 
+    def _commit_state(self) -> None:
+        """Commit what the state applied so far (with the lock held)."""
+        if self._state_timer is not None:
+            self._state_timer.cancel()
+            self._state_timer = None
+        if not self.db.in_transaction:
+            return
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            self._rebuild_from_log()
+        self._state_since = None
+
+    def _commit_state_later(self) -> None:
+        if self._state_timer is None:
+            self._state_timer = threading.Timer(STATE_COMMIT_SECONDS, self._commit_idle_state)
+            self._state_timer.daemon = True
+            self._state_timer.start()
+
+    def _commit_idle_state(self) -> None:
+        with self.lock:
+            self._state_timer = None
+            if not self._closed:
+                self._commit_state()
+
+    def _rebuild_from_log(self) -> None:
+        """The state could not keep what it applied; the events are durable, so the
+        requests happened: drop the uncommitted changes and apply the log again."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+        self._state_since = None
+        self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
+        self.catch_up()
+
     def catch_up(self, progress: Progress | None = None) -> int:
         """Apply the logged events the state lacks; returns how many."""
-        with self.lock:
+        with self.paused():
             total = self.log.last_position - self.position
             if total == 0:
                 return 0
@@ -192,7 +315,8 @@ class Tenant:
         return found
 
     def close(self) -> None:
-        with self.lock:
+        with self.paused():
+            self._closed = True
             self.log.close()
             self.db.close()
 
@@ -226,6 +350,8 @@ class Tenant:
             os.replace(fresh, self.state_path)
         db = self._open_db(self._schema_sql, self.state_path)
         db.executescript(_PROJECTION)
+        if self.cipher is None:  # an encrypted state's cache is the pool's to bound
+            db.execute(f"PRAGMA cache_size = -{STATE_CACHE_KIB}")
         return db
 
     def _remove_state(self) -> None:
@@ -236,22 +362,6 @@ def remove_state(folder: Path) -> None:
     """Delete a closed tenant's state files, not its log: opening it again rebuilds the state from the log."""
     for path in _sqlite_files(Path(folder) / STATE_FILE):
         path.unlink(missing_ok=True)
-
-
-class _Ticket:
-    """One request waiting in a tenant's queue, and what became of it."""
-
-    __slots__ = ("request", "new_id", "outcome", "error", "done")
-
-    def __init__(self, request: Any, new_id: Callable[[], str]):
-        self.request = request
-        self.new_id = new_id
-        self.outcome: Outcome | None = None
-        self.error: BaseException | None = None
-        self.done = False
-
-    def fail(self, error: BaseException) -> None:
-        self.outcome, self.error, self.done = None, error, True
 
 
 def _sqlite_files(path: Path) -> list[Path]:

@@ -54,7 +54,7 @@ class Adoption:
         self._thread.join(timeout)
         _sync_to_disk(self.tenant.log.path)
         tenant = self.tenant
-        with tenant.lock:
+        with tenant.paused():
             sealer = tenant.cipher.sealer if tenant.cipher else None
             tenant.log.close()
             tenant.log = EventLog(tenant.log.path, sealer)  # learns the copied positions and versions

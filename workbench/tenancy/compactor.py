@@ -70,7 +70,7 @@ def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
     _write_compacted(new_log, events, position - len(events) + 1, version, sealer, generation)
     copied_to = _copy_tail(tenant.log, new_log, position, sealer)  # most of what came meanwhile, unlocked
     _checkpoint(tenant.log.path)  # so that closing it under the lock has little left to write
-    with tenant.lock:
+    with tenant.paused():
         started = time.perf_counter()  # from here on the tenant's requests wait
         _copy_tail(tenant.log, new_log, copied_to, sealer)
         tenant.log.close()
@@ -88,7 +88,7 @@ def _snapshot(tenant: Tenant, domain: Domain, rules) -> tuple[int, int, list, st
     opener = tenant.cipher.open_state if tenant.cipher else open_state
     reader = opener(domain.schema_sql, tenant.state_path)
     try:
-        with tenant.lock:  # a read transaction pins the state as it is now, at a known position
+        with tenant.paused():  # a read transaction pins the state as it is now, at a known position
             reader.execute("BEGIN")
             position, version = reader.execute("SELECT position, version FROM bf_projection").fetchone()
         events = rules.compacted_events(reader)

@@ -51,7 +51,7 @@ def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_paus
                 raise ServiceError(Code.FAILED_PRECONDITION, f"{target} cannot adopt {name!r}: {error.details()}") from None
             first_end = tenant.log.last_position
             _catch_up(stub, tenant, name, target)
-            with tenant.lock:  # writes wait here until the switch
+            with tenant.paused():  # writes wait here until the switch
                 held = time.perf_counter()
                 end = tenant.log.last_position
                 progress = _progress(stub, name, target, end, max_pause, finish=True)

@@ -39,7 +39,7 @@ def rotate_tenant_key(keyring: Keyring, tenant: Tenant) -> Rotation:
         raise ValueError(f"tenant {tenant.name!r} is not encrypted: there is no key to rotate")
     keys = keyring.rotate(tenant.name)
     sealer = tenant.cipher.sealer
-    with tenant.lock:
+    with tenant.paused():
         started = time.perf_counter()  # from here on the tenant's requests wait
         rekey(tenant.db, keys.state_key(keys.current))
         tenant.cipher.keys = sealer.keys = keys
