@@ -19,7 +19,7 @@ from workbench.config import Project
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
 from workbench.core.execute import execute
-from workbench.core.ids import random_id
+from workbench.core.ids import new_id
 from workbench.core.state_db import open_state
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog
@@ -72,7 +72,7 @@ def build_log(project: Project, folder: Path, events: int, seed: int = 1, on_pro
                 batch = []
                 state.execute("BEGIN")
                 for request in phase:
-                    outcome = execute(domain.registry, state, request, random_id)
+                    outcome = execute(domain.registry, state, request, new_id)
                     workload.observe(request, outcome.response if outcome.code == Code.OK else None)
                     batch += [codec.encode(event) for event in outcome.events]
                 state.execute("COMMIT")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import uuid
+
+import uuid6
 
 ROOT = "00000000-0000-0000-0000-000000000000"
 _SPEC_ID = re.compile(r"00000000-0000-0000-0000-([0-9a-f]{12})")
@@ -38,5 +39,9 @@ class SequentialIds:
         return spec_uid(number)
 
 
-def random_id() -> str:
-    return str(uuid.uuid4())
+def new_id() -> str:
+    """A fresh id for a live tenant: a UUIDv7, whose leading timestamp makes ids
+    grow over time. Rows keyed by ids made later then land at the end of
+    SQLite's indexes, not at random places in them: a growing state keeps
+    writing to a few pages, and its cost per request stays flat."""
+    return str(uuid6.uuid7())

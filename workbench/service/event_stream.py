@@ -73,9 +73,10 @@ class EventStream:
                     log.wait_beyond(after, SAFETY_WAKE_SECONDS,
                                     give_up=lambda: self._stopping.is_set() or call_ended.is_set())
         except EventLogClosed:
-            raise ServiceError(Code.UNAVAILABLE, "the tenant was closed: the server is shutting down") from None
+            if not call_ended.is_set():  # an ended call has no status left to give
+                raise ServiceError(Code.UNAVAILABLE, "the tenant was closed: the server is shutting down") from None
         finally:
             with self._lock:
                 del self._following[call]
-        if self._stopping.is_set():
+        if self._stopping.is_set() and not call_ended.is_set():
             raise ServiceError(Code.UNAVAILABLE, "the server is shutting down")

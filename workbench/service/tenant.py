@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from workbench.core.domain import Domain
 from workbench.core.execute import Outcome, execute
-from workbench.core.ids import random_id
+from workbench.core.ids import new_id
 from workbench.core.state_db import bulk_writes, open_state
 from workbench.core.transaction import apply_event
 from workbench.service.codec import EventCodec
@@ -102,7 +102,7 @@ class Tenant:
     def state_path(self) -> Path:
         return self.folder / STATE_FILE
 
-    def execute(self, request: Any, new_id: Callable[[], str] = random_id) -> Outcome:
+    def execute(self, request: Any, new_id: Callable[[], str] = new_id) -> Outcome:
         """Handle `request`; when it produced events they are on disk before this returns.
 
         A rejection is an Outcome; a broken handler raises, leaving nothing behind.
@@ -116,7 +116,7 @@ class Tenant:
             self._lead()
         return ticket.result()
 
-    async def run(self, request: Any, new_id: Callable[[], str] = random_id) -> Outcome:
+    async def run(self, request: Any, new_id: Callable[[], str] = new_id) -> Outcome:
         """`execute` for a coroutine: it waits on its loop, never blocking it, while
         a thread of the loop's executor leads (a coroutine never leads, so a call
         cancelled midway cannot leave a group half done or the queue without a leader)."""
