@@ -20,9 +20,17 @@ MAX_TEXT = 1024
 MAX_ITEMS = 10_000
 
 
-def check_limits(message: Any, allowances: dict[str, int] | None = None, path: str = "") -> None:
+def check_limits(message: Any, allowances: dict[str, int] | None = None) -> None:
     """`allowances`: full field name -> characters allowed, where a field may hold more than MAX_TEXT."""
     allowances = allowances or {}
+    # Most requests are small: a message of n bytes holds no text longer than n
+    # characters and no list longer than n items, so it needs no walk.
+    if message.ByteSize() <= min([MAX_TEXT, *allowances.values()]):
+        return
+    _check_fields(message, allowances, "")
+
+
+def _check_fields(message: Any, allowances: dict[str, int], path: str) -> None:
     for field, value in message.ListFields():
         name = f"{path}{field.name}"
         if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
@@ -41,7 +49,7 @@ def check_limits(message: Any, allowances: dict[str, int] | None = None, path: s
 
 def _check_value(name: str, field: FieldDescriptor, value: Any, allowances: dict[str, int]) -> None:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
-        check_limits(value, allowances, name + ".")
+        _check_fields(value, allowances, name + ".")
     elif isinstance(value, (str, bytes)):
         _check_text(name, value, allowances.get(field.full_name, MAX_TEXT))
 

@@ -49,6 +49,9 @@ class Tenants:
 
     def get(self, name: str = DEFAULT_TENANT) -> Tenant:
         """The open tenant `name`, opening it (and catching its state up) on first use."""
+        tenant = self._open.get(name)  # the common case, without the lock: open names were checked
+        if tenant is not None:
+            return tenant
         check_tenant_name(name)
         with self._lock:
             tenant = self._open.get(name)
