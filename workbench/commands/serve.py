@@ -26,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help=f"the folder of the tenants' logs and states (default: {DEFAULT_DATA}/ in the project)")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
-                        help=f"threads serving calls; each open event stream holds one (default {DEFAULT_WORKERS})")
+                        help=f"threads running tenants' writes, and as many for the other services; at most N/2"
+                             f" event streams are open at once (default {DEFAULT_WORKERS})")
     parser.add_argument("--tls", type=Path, metavar="DIR",
                         help="serve over TLS with DIR/server.pem and DIR/server.key (`bf certs DIR` makes them)")
     parser.add_argument("--max-open", type=int, metavar="N",

@@ -13,7 +13,7 @@ one place decides every status:
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -68,7 +68,10 @@ def _status(method: str, error: Exception) -> tuple[grpc.StatusCode, str]:
 
 
 def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:
-    context.abort(*_status(method, error))
+    try:
+        context.abort(*_status(method, error))
+    except grpc.aio.InternalError:
+        pass  # the call has ended already (the server is stopping): nobody is left to tell
 
 
 def _check_decoded(request: Any, message_type: type) -> None:
@@ -94,18 +97,26 @@ def async_unary(method: str, behaviour: Callable[[Any, grpc.aio.ServicerContext]
             _check_decoded(request, request_type)
             return await behaviour(request, context)
         except Exception as error:
-            await context.abort(*_status(method, error))
+            try:
+                await context.abort(*_status(method, error))
+            except grpc.aio.InternalError:
+                pass  # the call has ended already
     return grpc.unary_unary_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
-def server_stream(method: str, behaviour: Callable[[Any, grpc.ServicerContext], Iterator[Any]],
-                  request_type: type) -> grpc.RpcMethodHandler:
-    def handle(request, context):
+def async_server_stream(method: str, behaviour: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]],
+                        request_type: type) -> grpc.RpcMethodHandler:
+    """A server-streaming method whose behaviour is an async generator, on the server's event loop."""
+    async def handle(request, context):
         try:
             _check_decoded(request, request_type)
-            yield from behaviour(request, context)
+            async for response in behaviour(request, context):
+                yield response
         except Exception as error:
-            _abort(context, method, error)
+            try:
+                await context.abort(*_status(method, error))
+            except grpc.aio.InternalError:
+                pass  # the call has ended already
     return grpc.unary_stream_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
@@ -131,10 +142,3 @@ def hold_tenant(context: grpc.ServicerContext, tenants: Tenants) -> tuple[Tenant
         raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
     except UnknownTenant as error:
         raise ServiceError(Code.NOT_FOUND, str(error)) from None
-
-
-def tenant_of(context: grpc.ServicerContext, tenants: Tenants) -> Tenant:
-    """The tenant the call names, kept open until the call ends."""
-    tenant, release = hold_tenant(context, tenants)
-    context.add_callback(release)
-    return tenant

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Coroutine
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health
 from grpc_reflection.v1alpha import reflection
 
 from workbench.core.domain import Domain
@@ -33,7 +34,7 @@ from workbench.service.tenant_service import TenantService
 from workbench.service.tenants import Tenants
 
 DEFAULT_LISTEN = "127.0.0.1:50051"
-DEFAULT_WORKERS = 32  # threads serving calls other than the domain's; each live event stream keeps one
+DEFAULT_WORKERS = 32  # threads for tenants' groups, as many for the other services; streams: half as many
 GRACE_SECONDS = 3.0
 
 
@@ -51,6 +52,7 @@ class Server:
         # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService).
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
+        self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")
         self._loop = asyncio.new_event_loop()
         # Tenants run their groups in the loop's executor (Tenant.run): one busy tenant never stalls the others.
         self._loop.set_default_executor(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-tenant"))
@@ -63,7 +65,7 @@ class Server:
 
     async def _build(self, domain: Domain, workers: int, extra_services: tuple) -> tuple[grpc.aio.Server, list[str]]:
         """The grpc.aio server with every service (made on the loop: it belongs to the loop)."""
-        server = grpc.aio.server(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve"), options=[
+        server = grpc.aio.server(self._workers, options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
@@ -96,15 +98,20 @@ class Server:
             self.address = f"{self.listen.rpartition(':')[0]}:{port}"
         self._on_loop(self._grpc.start())
         for name in ("", *self.services):
-            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+            self._on_loop(self.health.set(name, health_pb2.HealthCheckResponse.SERVING))
         return self.address
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
         """End the event streams, refuse new calls, let running ones finish for `grace` seconds, close the tenants."""
-        self.health.enter_graceful_shutdown()
+        self._on_loop(self.health.enter_graceful_shutdown())
         self.event_stream.stop()
         self._on_loop(self._grpc.stop(grace))
-        self.tenants.close()  # while the loop runs: a group still on it finishes first
+        # The loop runs until every thread is done: a plain function's last words
+        # (its status, a stream's end) and a tenant's last group go through it.
+        self.tenants.close()
+        self._workers.shutdown(wait=True)
+        self.event_stream.close()
+        self._on_loop(self._loop.shutdown_default_executor())
         self._stop_loop()
 
     async def _bind(self) -> int:

@@ -22,7 +22,7 @@ request; the others sleep until their request is done, or until the leader
 hands them the next group. (Had they all waited on one lock, the callers whose
 requests were already done would file through it one by one, and the groups
 would stay small.) A caller is a thread (`execute`) or a coroutine (`run`,
-which runs groups on its event loop and leaves it only for the fsync). A
+which waits on its event loop while a thread of the loop's executor leads). A
 request that produces no events (a read, or a rejection) never touches the log.
 """
 
@@ -53,7 +53,7 @@ LOG_FILE = "log.db"
 STATE_FILE = "state.db"
 REPLAY_BATCH = 20_000  # events applied in one transaction while catching up
 STATE_COMMIT_SECONDS = 0.2  # the longest the state stays uncommitted behind the log
-STATE_CACHE_KIB = 64 * 1024  # a ceiling on the state's page cache: a large state's random updates stay in memory
+STATE_CACHE_KIB = 64 * 1024  # a ceiling on the state's page cache (pages are cached as they are touched)
 
 _PROJECTION = """
 CREATE TABLE IF NOT EXISTS bf_projection (
