@@ -9,6 +9,8 @@ through each transport on a fresh data folder:
   tcp     the same over 127.0.0.1
 Columns: requests/s over all rounds, median p50 and p99 latency over the
 rounds, the first and last round's seconds and their ratio (target 1.3 at most).
+A second table runs unix with 16, 32 and 64 calls in flight: how the server
+scales with callers (the tenant groups the calls that wait together).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from workbench.bench.stress import GROWTH_TARGET, run_stress  # noqa: E402
 from workbench.bench.table import format_table  # noqa: E402
-from workbench.bench.transports import TRANSPORTS  # noqa: E402
+from workbench.bench.transports import DEFAULT_IN_FLIGHT, TRANSPORTS  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 
 
@@ -31,21 +33,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="rounds per transport (default 5; bf stress runs 20)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--in-flight", type=int, default=DEFAULT_IN_FLIGHT, help="for the transports table")
     args = parser.parse_args()
     project = find_project(ROOT)
-    rows = []
-    for transport in TRANSPORTS:
-        print(f"{transport}: {args.rounds} rounds ...", file=sys.stderr, flush=True)
-        result = run_stress(project, args.rounds, transport, seed=args.seed)
-        first, last = result.rows[0], result.rows[-1]
-        rows.append((transport, result.per_second,
-                     statistics.median(r.p50_ms for r in result.rows), statistics.median(r.p99_ms for r in result.rows),
-                     first.seconds, last.seconds, f"{result.growth:.2f}", last.events))
-    inproc = rows[0][1]
-    table = [(*row[:2], f"{row[1] / inproc:.2f}", *row[2:]) for row in rows]
-    print(f"{args.rounds} rounds, seed {args.seed}; growth target {GROWTH_TARGET}")
+    rows = [(transport, *measure(project, args, transport, args.in_flight)) for transport in TRANSPORTS]
+    print(f"{args.rounds} rounds, seed {args.seed}, {args.in_flight} calls in flight; growth target {GROWTH_TARGET}")
+    print_table("transport", rows)
+    print(f"\nunix, {args.rounds} rounds, by calls in flight")
+    print_table("in flight", [(n, *measure(project, args, "unix", n)) for n in (16, 32, 64)])
+
+
+def measure(project, args, transport: str, in_flight: int) -> tuple:
+    """requests/s, median p50 and p99, first and last round's seconds, their ratio, events logged."""
+    print(f"{transport}, {in_flight} in flight: {args.rounds} rounds ...", file=sys.stderr, flush=True)
+    result = run_stress(project, args.rounds, transport, seed=args.seed, in_flight=in_flight)
+    first, last = result.rows[0], result.rows[-1]
+    return (result.per_second, statistics.median(r.p50_ms for r in result.rows),
+            statistics.median(r.p99_ms for r in result.rows), first.seconds, last.seconds, f"{result.growth:.2f}",
+            last.events)
+
+
+def print_table(first_column: str, rows: list[tuple]) -> None:
+    base = rows[0][1]
+    table = [(*row[:2], f"{row[1] / base:.2f}", *row[2:]) for row in rows]
     print("\n".join(format_table(
-        ("transport", "req/s", "vs inproc", "p50 ms", "p99 ms", "first s", "last s", "last/first", "events"), table)))
+        (first_column, "req/s", f"vs {rows[0][0]}", "p50 ms", "p99 ms", "first s", "last s", "last/first", "events"),
+        table)))
 
 
 if __name__ == "__main__":

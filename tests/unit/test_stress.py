@@ -31,8 +31,8 @@ def test_rounds_grow_the_business_and_a_seed_repeats_it(project, small_rounds, t
 
 @pytest.mark.parametrize("transport", ["unix", "tcp"])
 def test_grpc_transports_do_what_the_tenant_does_directly(project, small_rounds, transport):
-    direct = run_stress(project, rounds=1, transport="inproc", seed=3)
-    remote = run_stress(project, rounds=1, transport=transport, seed=3)
+    direct = run_stress(project, rounds=1, transport="inproc", seed=3, in_flight=4)
+    remote = run_stress(project, rounds=1, transport=transport, seed=3, in_flight=64)
     assert business(remote) == business(direct)
     row = remote.rows[0]
     assert row.db_bytes > 0 and 0 < row.p50_ms <= row.p99_ms and row.per_second > 0
@@ -44,14 +44,14 @@ def test_percentile_is_the_nearest_rank():
 
 
 def test_cli_prints_a_row_per_round_and_the_verdict():
-    result = subprocess.run([sys.executable, "-m", "workbench.cli", "stress", "--rounds", "1", "--transport", "inproc"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "workbench.cli", "stress", "--rounds", "1", "--transport", "inproc",
+                             "--in-flight", "8"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     header, row, summary, caveat = result.stdout.splitlines()
     assert header.split()[:3] == ["round", "seconds", "db"] and header.split()[-1] == "events"
     assert row.split()[0] == "1" and "511" in row.split() and "1,000" in row.split()
     assert summary.startswith("inproc, seed 1: ") and "last round / first: 1.00" in summary
-    assert caveat.startswith("caveat: ")
+    assert caveat.startswith("caveat: ") and "8 calls in flight" in caveat
 
 
 def test_growth_compares_the_last_round_and_the_medians_of_three():
@@ -60,6 +60,6 @@ def test_growth_compares_the_last_round_and_the_medians_of_three():
     def row(number, seconds):
         return StressRow(number, seconds, 0, {}, 1, 0, 1.0, 1.0, 0)
 
-    result = StressResult("inproc", 1, [row(n, s) for n, s in enumerate([1.0, 2.0, 1.0, 1.0, 1.2, 1.2, 1.1], 1)])
+    result = StressResult("inproc", 1, 32, [row(n, s) for n, s in enumerate([1.0, 2.0, 1.0, 1.0, 1.2, 1.2, 1.1], 1)])
     assert result.growth == pytest.approx(1.1)
     assert result.steady_growth == pytest.approx(1.2 / 1.0)

@@ -21,7 +21,7 @@ from typing import Callable
 
 from workbench.config import Project
 from workbench.core.domain import Domain
-from workbench.bench.transports import Reply, folder_bytes, open_transport
+from workbench.bench.transports import DEFAULT_IN_FLIGHT, Reply, folder_bytes, open_transport
 
 DEFAULT_ROUNDS = 20
 GROWTH_TARGET = 1.3  # the last round may take at most this many times the first
@@ -48,6 +48,7 @@ class StressRow:
 class StressResult:
     transport: str
     seed: int
+    in_flight: int
     rows: list[StressRow] = field(default_factory=list)
 
     @property
@@ -78,8 +79,10 @@ def run_stress(
     data: Path | None = None,
     seed: int = 1,
     on_round: Callable[[StressRow], None] | None = None,
+    in_flight: int = DEFAULT_IN_FLIGHT,
 ) -> StressResult:
-    """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp").
+    """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
+    with `in_flight` requests at a time.
 
     The tenant `stress-<seed>-<n>` (the first free n) is created in `data`
     (default: a temporary folder, removed afterwards). `on_round(row)` is
@@ -88,9 +91,9 @@ def run_stress(
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
-    result = StressResult(transport, seed)
+    result = StressResult(transport, seed, in_flight)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}")
+        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight)
         try:
             for number in range(1, rounds + 1):
                 row = _round(number, workload, client)

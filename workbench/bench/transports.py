@@ -28,7 +28,9 @@ from workbench.service.tenants import Tenants
 from workbench.bench.server_process import ServerProcess
 
 TRANSPORTS = ("inproc", "unix", "tcp")
-IN_FLIGHT = 16  # requests a client keeps in flight within a phase: more fill a group commit
+# Requests the client keeps in flight within a phase: a business has many
+# callers at once, and a tenant commits those that wait together (group commit).
+DEFAULT_IN_FLIGHT = 32
 
 
 @dataclass(frozen=True)
@@ -48,17 +50,17 @@ def folder_bytes(folder: Path) -> int:
 
 
 class InprocTransport:
-    """The tenant called directly from `IN_FLIGHT` threads: the same Tenant code
+    """The tenant called directly from `in_flight` threads: the same Tenant code
     the server runs (group commit included), without gRPC."""
 
     name = "inproc"
 
-    def __init__(self, domain: Domain, data: Path, tenant_prefix: str):
+    def __init__(self, domain: Domain, data: Path, tenant_prefix: str, in_flight: int = DEFAULT_IN_FLIGHT):
         self.tenants = Tenants(domain, data)
         self.tenant_name = _first_free(tenant_prefix, self.tenants.create)
         self.tenant = self.tenants.get(self.tenant_name)
         self.folder = tenant_folder(data, self.tenant_name)
-        self._threads = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="bf-stress")
+        self._threads = ThreadPoolExecutor(in_flight, thread_name_prefix="bf-stress")
 
     def send(self, requests: list[Any]) -> list[Reply]:
         return list(self._threads.map(self._call, requests))
@@ -78,10 +80,12 @@ class InprocTransport:
 
 
 class GrpcTransport:
-    """A `bf serve` child process, called through its gRPC API with `IN_FLIGHT` calls at a time."""
+    """A `bf serve` child process, called through its gRPC API with `in_flight` calls at a time."""
 
-    def __init__(self, project: Project, domain: Domain, data: Path, tenant_prefix: str, name: str):
+    def __init__(self, project: Project, domain: Domain, data: Path, tenant_prefix: str, name: str,
+                 in_flight: int = DEFAULT_IN_FLIGHT):
         self.name = name
+        self.in_flight = in_flight
         listen = f"unix:{data / 'bf.sock'}" if name == "unix" else "127.0.0.1:0"
         self.server = ServerProcess(project, listen, data)
         try:
@@ -113,7 +117,7 @@ class GrpcTransport:
             calls.append(call)
 
         for index, request in enumerate(requests):
-            if len(in_flight) >= IN_FLIGHT:
+            if len(in_flight) >= self.in_flight:
                 _wait(in_flight.popleft())
             started[index] = clock()
             sent(index, self._methods[type(request)].future(request, metadata=self._metadata))
@@ -132,11 +136,12 @@ class GrpcTransport:
         self.server.stop()
 
 
-def open_transport(name: str, project: Project, domain: Domain, data: Path, tenant_prefix: str):
+def open_transport(name: str, project: Project, domain: Domain, data: Path, tenant_prefix: str,
+                   in_flight: int = DEFAULT_IN_FLIGHT):
     if name == "inproc":
-        return InprocTransport(domain, data, tenant_prefix)
+        return InprocTransport(domain, data, tenant_prefix, in_flight)
     if name in ("unix", "tcp"):
-        return GrpcTransport(project, domain, data, tenant_prefix, name)
+        return GrpcTransport(project, domain, data, tenant_prefix, name, in_flight)
     raise ValueError(f"unknown transport {name!r}; use one of {', '.join(TRANSPORTS)}")
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
 from workbench.bench.table import format_row
-from workbench.bench.transports import IN_FLIGHT, TRANSPORTS
+from workbench.bench.transports import DEFAULT_IN_FLIGHT, TRANSPORTS
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 
 FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
 EXIT_TOO_SLOW = 1
-CAVEAT = (f"caveat: one tenant, one client with {IN_FLIGHT} calls in flight, on this machine's disk; "
+CAVEAT = ("caveat: one tenant, one client process with {in_flight} calls in flight, on this machine's disk; "
           "every write is fsynced before it is acknowledged")
 
 
@@ -26,6 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="inproc: call the tenant directly; unix or tcp: a bf serve process over gRPC (default unix)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep the tenant's files here (default: a temporary folder)")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed makes the same run (default 1)")
+    parser.add_argument("--in-flight", type=positive_int, default=DEFAULT_IN_FLIGHT, metavar="N",
+                        help=f"requests the client keeps in flight, as many callers at once (default {DEFAULT_IN_FLIGHT})")
     parser.set_defaults(run=run)
 
 
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print(format_row(headers, widths))
         print(format_row(cells, widths), flush=True)
 
-    result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row)
+    result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
+                        in_flight=args.in_flight)
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 
@@ -56,5 +59,5 @@ def summary_lines(result: StressResult) -> list[str]:
         f"{result.transport}, seed {result.seed}: {result.per_second:,.0f} requests/s over {len(result.rows)} rounds; "
         f"last round / first: {result.growth:.2f} ({verdict} the target of {GROWTH_TARGET}); "
         f"median of the last 3 / of the first 3: {result.steady_growth:.2f}",
-        CAVEAT,
+        CAVEAT.format(in_flight=result.in_flight),
     ]
