@@ -26,6 +26,7 @@ from grpc_health.v1.health import aio as health
 from grpc_reflection.v1alpha import reflection
 
 from workbench.core.domain import Domain
+from workbench.service.event_loop import new_event_loop
 from workbench.service.event_stream import EventStream
 from workbench.service.inventory_service import add_domain_services
 from workbench.service.limits import MAX_MESSAGE_BYTES
@@ -53,7 +54,7 @@ class Server:
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         # Tenants run their groups in the loop's executor (Tenant.run): one busy tenant never stalls the others.
         self._loop.set_default_executor(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-tenant"))
         self._loop_thread = threading.Thread(target=self._loop.run_forever, name="bf-serve-loop", daemon=True)
