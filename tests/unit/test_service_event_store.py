@@ -250,3 +250,20 @@ def test_a_cancelled_coroutine_call_never_stalls_the_tenant(domain, tmp_path):
     cancelled, kept, later = asyncio.run(asyncio.wait_for(calls(), 10))
     assert cancelled and kept.code == later.code == Code.OK
     assert [e.sku for e in tenant.events()] == ["gone", "kept", "later"]
+
+
+def test_a_log_that_refuses_an_append_fails_the_group_and_the_state_forgets_it(domain, tmp_path, monkeypatch):
+    tenant = Tenant("t", domain, tmp_path)
+    tenant.execute(AddProductsReq(skus=["kept"]))
+    appends = tenant.log.append_requests
+
+    def disk_full(requests):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(tenant.log, "append_requests", disk_full)
+    with pytest.raises(OSError):
+        tenant.execute(AddProductsReq(skus=["lost"]))
+    monkeypatch.setattr(tenant.log, "append_requests", appends)
+    assert tenant.execute(AddProductsReq(skus=["lost"])).code == Code.OK  # the refused one left nothing behind
+    assert [e.sku for e in tenant.events()] == ["kept", "lost"]
+    with tenant.paused():
+        assert sorted(sku for _, sku in state_rows(tenant.state_path)["products"]) == ["kept", "lost"]
