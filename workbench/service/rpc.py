@@ -74,6 +74,13 @@ def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None
         pass  # the call has ended already (the server is stopping): nobody is left to tell
 
 
+async def _abort_on_loop(context: grpc.aio.ServicerContext, method: str, error: Exception) -> None:
+    try:
+        await context.abort(*_status(method, error))
+    except grpc.aio.InternalError:
+        pass  # the call has ended already
+
+
 def _check_decoded(request: Any, message_type: type) -> None:
     if isinstance(request, _Malformed):
         raise ServiceError(Code.INVALID_ARGUMENT, f"malformed {message_type.__name__}: {request.error}")
@@ -97,10 +104,7 @@ def async_unary(method: str, behaviour: Callable[[Any, grpc.aio.ServicerContext]
             _check_decoded(request, request_type)
             return await behaviour(request, context)
         except Exception as error:
-            try:
-                await context.abort(*_status(method, error))
-            except grpc.aio.InternalError:
-                pass  # the call has ended already
+            await _abort_on_loop(context, method, error)
     return grpc.unary_unary_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
@@ -113,10 +117,7 @@ def async_server_stream(method: str, behaviour: Callable[[Any, grpc.aio.Servicer
             async for response in behaviour(request, context):
                 yield response
         except Exception as error:
-            try:
-                await context.abort(*_status(method, error))
-            except grpc.aio.InternalError:
-                pass  # the call has ended already
+            await _abort_on_loop(context, method, error)
     return grpc.unary_stream_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
