@@ -141,9 +141,9 @@ def test_the_bf_command_loads_neither_textual_nor_datasette_until_asked():
     assert out.strip() == "[]"
 
 
-def test_every_datasette_setting_we_choose_is_explained_in_the_readme(project):
+def test_every_datasette_setting_we_choose_is_explained_in_the_docs(project):
     from workbench.explore.server import SETTINGS
 
-    readme = (project.root / "README.md").read_text()
+    readme = (project.root / "docs" / "app.md").read_text()
     for name, value in SETTINGS.items():
-        assert f"`{name}\n  = {value}`" in readme or f"`{name} = {value}`" in readme, f"README does not explain {name}"
+        assert f"`{name}\n  = {value}`" in readme or f"`{name} = {value}`" in readme, f"docs/app.md does not explain {name}"

@@ -11,7 +11,7 @@ import uvicorn
 from datasette.app import Datasette
 
 HOST = "127.0.0.1"
-# Datasette settings we choose; each one is explained in README "Explore".
+# Datasette settings we choose; each one is explained in docs/app.md "Explore".
 SETTINGS = {
     "sql_time_limit_ms": 2000,  # a runaway query in the console stops, the app does not hang
     "max_returned_rows": 1000,  # enough to read a spec's state, small enough to draw at once

@@ -1,6 +1,6 @@
 """Every key of the workbench, as data: id, key, action, footer label, help.
 
-The ids are what a keymap file remaps (see README "Keys"); the help screen,
+The ids are what a keymap file remaps (see docs/app.md "Keys"); the help screen,
 the footer and the command palette are all built from these tables.
 """
 
