@@ -16,6 +16,10 @@ from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Incoming metadata the server reads whole, so that an oversized header (a 10,000-character
+# x-tenant) reaches the checks and gets INVALID_ARGUMENT, instead of gRPC's default limits
+# refusing it with RESOURCE_EXHAUSTED at random between 8 and 16 KiB.
+MAX_METADATA_BYTES = 64 * 1024
 MAX_TEXT = 1024
 MAX_ITEMS = 10_000
 

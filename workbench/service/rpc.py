@@ -23,6 +23,9 @@ from workbench.service.tenant import Tenant
 from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, Tenants, UnknownTenant
 
 TENANT_METADATA = "x-tenant"
+# A status message travels percent-encoded in the grpc-message trailer, and a client
+# refuses trailers over 8 KiB (RESOURCE_EXHAUSTED, the message lost): longer ones are cut.
+MAX_STATUS_BYTES = 4000
 _LOG = logging.getLogger("bf.serve")
 _STATUS = {status.value[0]: status for status in grpc.StatusCode}
 
@@ -62,9 +65,22 @@ def _serialize(message: Any) -> bytes:
 
 def _status(method: str, error: Exception) -> tuple[grpc.StatusCode, str]:
     if isinstance(error, ServiceError):
-        return status_of(error.code), error.message
+        return status_of(error.code), fitting_status(error.message)
     _LOG.exception("%s failed", method)
-    return grpc.StatusCode.INTERNAL, f"{method} failed: {type(error).__name__}: {error}"
+    return grpc.StatusCode.INTERNAL, fitting_status(f"{method} failed: {type(error).__name__}: {error}")
+
+
+def fitting_status(message: str) -> str:
+    """`message`, or as much of its start as fits MAX_STATUS_BYTES once percent-encoded, saying it was cut."""
+    if len(message) * 12 <= MAX_STATUS_BYTES:  # a character encodes to 12 bytes at most
+        return message
+    note = f" [cut: {len(message):,} characters in all]"
+    budget, used = MAX_STATUS_BYTES - len(note), 0
+    for end, character in enumerate(message):
+        used += 1 if " " <= character <= "~" and character != "%" else 3 * len(character.encode("utf-8", "replace"))
+        if used > budget:
+            return message[:end] + note
+    return message
 
 
 def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:

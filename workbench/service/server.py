@@ -29,7 +29,7 @@ from workbench.core.domain import Domain
 from workbench.service.event_loop import new_event_loop
 from workbench.service.event_stream import EventStream
 from workbench.service.inventory_service import add_domain_services
-from workbench.service.limits import MAX_MESSAGE_BYTES
+from workbench.service.limits import MAX_MESSAGE_BYTES, MAX_METADATA_BYTES
 from workbench.service.spec_service import SpecService
 from workbench.service.tenant_service import TenantService
 from workbench.service.tenants import Tenants
@@ -68,6 +68,8 @@ class Server:
         """The grpc.aio server with every service (made on the loop: it belongs to the loop)."""
         server = grpc.aio.server(self._workers, options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+            ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
         services = [
