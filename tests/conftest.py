@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,6 +14,16 @@ from workbench.core.domain import Domain
 
 ROOT = Path(__file__).resolve().parent.parent
 KATA_BUNDLE = ROOT.parent / "shared" / "kata" / "bundle.txt"
+
+
+@pytest.fixture(autouse=True)
+def _umask_restored():
+    """Commands run in-process (`main(["serve", ...])`) make their files private with the
+    process umask: give the next test the umask this one started with."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
 
 
 @pytest.fixture(scope="session")

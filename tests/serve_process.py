@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import shutil
 import signal
@@ -18,8 +19,11 @@ START_SECONDS = 30
 
 
 class ServeProcess:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 umask: int | None = None):
+        """`env`: the server's environment (default: the tests'); `umask`: the one it starts with."""
         self.data = Path(data)
+        self.extra_args, self.env, self.umask = tuple(extra_args), env, umask
         # A unix socket path must stay under ~100 bytes: pytest's tmp_path can be longer.
         self._socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
         self.address = f"unix:{self._socket_dir / 'bf.sock'}"
@@ -30,8 +34,10 @@ class ServeProcess:
         # stderr goes to a file: a pipe nobody reads could fill and stall the server.
         with open(self.stderr_path, "a") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "workbench.cli", "serve", "--listen", self.address, "--data", str(self.data)],
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
+                [sys.executable, "-m", "workbench.cli", "serve", "--listen", self.address, "--data", str(self.data),
+                 *self.extra_args],
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, env=self.env,
+                preexec_fn=None if self.umask is None else lambda: os.umask(self.umask))
         ready, _, _ = select.select([self.process.stdout], [], [], START_SECONDS)
         self.banner = self.process.stdout.readline() if ready else ""
         if "listening on" not in self.banner:

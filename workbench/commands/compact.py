@@ -20,6 +20,7 @@ from workbench.tenancy.certificates import CertificateError, channel_credentials
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
+from workbench.service.private_files import keep_files_private
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()
     try:
         done = _offline(args, project) if args.data else _online(args)
     except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant, CertificateError) as error:

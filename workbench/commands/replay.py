@@ -12,6 +12,7 @@ from workbench.commands.serve import DEFAULT_DATA
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, check_tenant_name
+from workbench.service.private_files import keep_files_private
 
 EXIT_BAD_INPUT = 2
 
@@ -25,6 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()
     try:
         name = check_tenant_name(args.tenant)
     except BadTenantName as error:

@@ -14,6 +14,7 @@ from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_cr
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
 from workbench.tenancy.tenancy_service import TenancyService
+from workbench.service.private_files import keep_files_private
 
 EXIT_CANNOT_LISTEN = 2
 DEFAULT_DATA = "data"  # under the project folder (git ignores it)
@@ -36,6 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()
     logging.basicConfig(level=logging.INFO, format="bf serve: %(levelname)s %(message)s", stream=sys.stderr)
     data = args.data or project.root / DEFAULT_DATA
     domain = Domain.load(project)

@@ -11,6 +11,7 @@ from workbench.bench.table import format_row
 from workbench.bench.transports import DEFAULT_IN_FLIGHT, TRANSPORTS
 from workbench.commands.perf import positive_int
 from workbench.config import Project
+from workbench.service.private_files import keep_files_private
 
 FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
 EXIT_TOO_SLOW = 1
@@ -32,6 +33,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()
+
     def print_row(row: StressRow) -> None:
         headers, cells = row_table(row)
         widths = [max(len(header), FIGURE_WIDTH if header in row.figures else 6) for header in headers]

@@ -76,7 +76,7 @@ class Tenant:
         self.cipher = cipher
         self._open_db = cipher.open_state if cipher else open_state
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.registry = domain.registry
         self._schema_sql = domain.schema_sql
         self.codec = EventCodec(domain.registry)

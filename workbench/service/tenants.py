@@ -41,7 +41,7 @@ class Tenants:
     def __init__(self, domain: Domain, data_dir: Path | str):
         self.domain = domain
         self.folder = Path(data_dir) / "tenants"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._open: dict[str, Tenant] = {}
         self._lock = threading.Lock()
         self._closed = False

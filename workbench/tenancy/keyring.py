@@ -141,14 +141,14 @@ class Keyring:
             path.unlink()
 
     def _write(self, keys: TenantKeys) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stored = {
             "tenant": keys.tenant,
             "current": keys.current,
             "versions": {str(v): self._wrap(keys.tenant, v, k).hex() for v, k in keys.versions.items()},
         }
         temporary = self._file(keys.tenant).with_suffix(".key.tmp")
-        with open(temporary, "w", encoding="utf-8") as file:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as file:
             json.dump(stored, file)
             file.flush()
             os.fsync(file.fileno())
