@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from workbench.config import ConfigError, find_project
+from workbench.service.client_token import ClientTokenError
 
 COMMANDS = ["test", "protos", "fmt", "perf", "stress", "replay", "watch", "serve", "events", "explore", "ui", "certs",
-            "compact", "migrate"]
+            "compact", "migrate", "tokens"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"bf: {error}", file=sys.stderr)
         return 2
-    return args.run(args, project)
+    try:
+        return args.run(args, project)
+    except ClientTokenError as error:
+        print(f"bf: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from workbench.config import Project
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
 from workbench.service.inventory_service import domain_services
+from workbench.service.client_auth import with_token
 from workbench.service.limits import MAX_MESSAGE_BYTES
 from workbench.service.rpc import TENANT_METADATA
 from workbench.service.tenants import Tenants
@@ -89,8 +90,8 @@ class GrpcTransport:
         listen = f"unix:{data / 'bf.sock'}" if name == "unix" else "127.0.0.1:0"
         self.server = ServerProcess(project, listen, data)
         try:
-            self.channel = grpc.insecure_channel(self.server.address, options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
+            self.channel = with_token(grpc.insecure_channel(self.server.address, options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]))
             self._methods = _methods_by_request(self.channel, domain)
             create = self.channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
                                               CreateTenantResp.FromString)

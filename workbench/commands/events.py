@@ -12,6 +12,7 @@ from domain.contracts.service_pb2_grpc import EventStreamServiceStub
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.core.ids import show_uids
+from workbench.service.client_auth import with_token
 from workbench.service.codec import AnyCodec, UnknownMessageType
 from workbench.service.rpc import TENANT_METADATA
 from workbench.service.server import DEFAULT_LISTEN
@@ -33,7 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, project: Project) -> int:
     codec = AnyCodec(Domain.load(project).messages)
-    with grpc.insecure_channel(args.target) as channel:
+    with with_token(grpc.insecure_channel(args.target)) as channel:
         stream = EventStreamServiceStub(channel).Follow(
             FollowReq(after=args.after, stop_at_end=not args.follow), metadata=[(TENANT_METADATA, args.tenant)])
         try:

@@ -14,6 +14,8 @@ from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_cr
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
 from workbench.tenancy.tenancy_service import TenancyService
+from workbench.service.auth import OPEN_FLAG, AuthError, node_auth
+from workbench.service.client_token import ClientTokenError, client_token
 from workbench.service.private_files import keep_files_private
 
 EXIT_CANNOT_LISTEN = 2
@@ -33,6 +35,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="serve over TLS with DIR/server.pem and DIR/server.key (`bf certs DIR` makes them)")
     parser.add_argument("--max-open", type=int, metavar="N",
                         help="keep at most N tenants open, closing the least recently used (default: no bound)")
+    parser.add_argument(OPEN_FLAG, action="store_true",
+                        help="serve a non-loopback address with no tokens: anyone who reaches it may do anything")
     parser.set_defaults(run=run)
 
 
@@ -43,12 +47,14 @@ def run(args: argparse.Namespace, project: Project) -> int:
     domain = Domain.load(project)
     try:
         credentials = server_credentials(args.tls) if args.tls else None
+        interceptors, access = node_auth(domain, data, args.listen, bool(args.tls), args.insecure_no_auth)
+        client_token()  # the token this node presents to others (migration): an unreadable one fails now
         tenants, keeping = node_tenants(domain, data, args.max_open)
-    except (MasterKeyError, CertificateError) as error:
+    except (MasterKeyError, CertificateError, AuthError, ClientTokenError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
-    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
+    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,), tuple(interceptors))
     stopping = catch_stop_signals()
     try:
         address = server.start()
@@ -59,6 +65,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)
+    print(f"bf serve: {access}", flush=True)
     server.serve_until_signalled(stopping)
     print("bf serve: stopped", flush=True)
     return 0

@@ -15,6 +15,7 @@ import grpc
 from workbench.core.codes import Code
 from workbench.core.execute import Outcome
 from workbench.core.ids import spec_uid
+from workbench.service.client_auth import with_token
 from workbench.service.codec import AnyCodec, pack
 from workbench.service.spec_service import SERVICE
 
@@ -31,7 +32,7 @@ class RemoteTarget:
         self.timeout = timeout
         self._messages = messages
         self._codec = AnyCodec(messages)
-        self._channel = grpc.insecure_channel(address)
+        self._channel = with_token(grpc.insecure_channel(address))
         service = messages["SpecRequest"].DESCRIPTOR.file.services_by_name[SERVICE].full_name
         self._spec = self._channel.unary_unary(f"/{service}/Spec", request_serializer=_serialize,
                                                response_deserializer=messages["SpecResponse"].FromString)

@@ -46,11 +46,13 @@ class ListenError(OSError):
 class Server:
     def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
                  workers: int = DEFAULT_WORKERS, tenants: Tenants | None = None,
-                 credentials: grpc.ServerCredentials | None = None, extra_services: tuple = ()):
+                 credentials: grpc.ServerCredentials | None = None, extra_services: tuple = (),
+                 interceptors: tuple = ()):
         self.listen = listen
         # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
         # `credentials` serve TLS (workbench/tenancy/certificates.py); each of
-        # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService).
+        # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService);
+        # `interceptors` see every call first (auth.py's Authorizer).
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")
@@ -61,12 +63,13 @@ class Server:
         self._loop_thread.start()
         self.health = health.HealthServicer()
         self.event_stream = EventStream(self.tenants, max_followers=max(1, workers // 2))
-        self._grpc, self.services = self._on_loop(self._build(domain, workers, extra_services))
+        self._grpc, self.services = self._on_loop(self._build(domain, workers, extra_services, interceptors))
         self.address = ""
 
-    async def _build(self, domain: Domain, workers: int, extra_services: tuple) -> tuple[grpc.aio.Server, list[str]]:
+    async def _build(self, domain: Domain, workers: int, extra_services: tuple,
+                     interceptors: tuple) -> tuple[grpc.aio.Server, list[str]]:
         """The grpc.aio server with every service (made on the loop: it belongs to the loop)."""
-        server = grpc.aio.server(self._workers, options=[
+        server = grpc.aio.server(self._workers, interceptors=list(interceptors), options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_metadata_size", MAX_METADATA_BYTES),
             ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from workbench.service.client_auth import with_token
+
 CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY = "ca.pem", "ca.key", "server.pem", "server.key"
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
 VALID_DAYS = 365
@@ -70,8 +72,8 @@ def channel_credentials(ca_file: Path) -> grpc.ChannelCredentials:
 
 
 def dial(address: str, credentials: grpc.ChannelCredentials | None = None) -> grpc.Channel:
-    """A channel to another node: TLS when `credentials` are given."""
-    return grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address)
+    """A channel to another node: TLS when `credentials` are given; presenting BF_TOKEN when set."""
+    return with_token(grpc.secure_channel(address, credentials) if credentials else grpc.insecure_channel(address))
 
 
 def _read(path: Path) -> bytes:

@@ -1,0 +1,189 @@
+"""Authentication and authorization (issue 12, finding 2), on real servers over real sockets:
+with tokens, an unauthenticated caller gets UNAUTHENTICATED from every method the server
+registers, and a tenant token acts on its own tenant only."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import descriptor_pool
+from grpc_health.v1 import health_pb2  # noqa: F401 - puts grpc.health.v1 in the descriptor pool
+from grpc_reflection.v1alpha import reflection_pb2  # noqa: F401 - the same for reflection
+
+from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2, service_pb2_grpc
+from domain.contracts.tenancy_pb2 import AdoptProgressReq, AdoptReq, CompactReq, MigrateReq
+from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
+from workbench.cli import main
+from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, node_auth
+from workbench.service.client_auth import with_token
+from workbench.service.server import Server
+from workbench.service.tokens import TokenStore
+from workbench.tenancy.node import node_tenants
+from workbench.tenancy.tenancy_service import TenancyService
+
+HEALTH, REFLECTION = "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"
+NOT_A_TOKEN = "bft_" + "A" * 43
+
+
+class AuthNode:
+    """A node like `bf serve` with tokens: an operator's, shop's and cafe's."""
+
+    def __init__(self, domain, data: Path, listen: str):
+        store = TokenStore(data)
+        self.operator, _ = store.create(operator=True)
+        self.shop, _ = store.create(operator=False, tenant="shop")
+        self.cafe, _ = store.create(operator=False, tenant="cafe")
+        self.store = store
+        interceptors, self.access = node_auth(domain, data, listen, tls=False)
+        self.tenants, _ = node_tenants(domain, data)
+        self.tenancy = TenancyService(domain, self.tenants)
+        self.server = Server(domain, data, listen, workers=8, tenants=self.tenants, extra_services=(self.tenancy,),
+                             interceptors=tuple(interceptors))
+        self.address = self.tenancy.address = self.server.start()
+        for name in ("shop", "cafe"):
+            self.tenants.create(name)
+
+    def channel(self, token: str | None = None) -> grpc.Channel:
+        return with_token(grpc.insecure_channel(self.address), token or "")
+
+
+@pytest.fixture
+def node(domain, tmp_path, socket_dir):
+    running = AuthNode(domain, tmp_path / "data", f"unix:{socket_dir / 'n.sock'}")
+    yield running
+    running.server.stop(grace=0)
+
+
+def refusal(call, *args, **kwargs) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.RpcError) as raised:
+        result = call(*args, **kwargs)
+        if hasattr(result, "__next__"):  # a stream: its status comes with its end
+            list(result)
+    return raised.value.code(), raised.value.details()
+
+
+def every_method(server: Server) -> list:
+    """Every method of every service the server registered, health and reflection included."""
+    pool = descriptor_pool.Default()
+    return [method for name in [*server.services, HEALTH, REFLECTION]
+            for method in pool.FindServiceByName(name).methods]
+
+
+def raw_call(channel: grpc.Channel, method, metadata: list[tuple[str, str]], timeout: float = 10):
+    """Call `method` with an empty request (its kind decides the shape); returns its status code."""
+    path = f"/{method.containing_service.full_name}/{method.name}"
+    kind = {(False, False): channel.unary_unary, (False, True): channel.unary_stream,
+            (True, False): channel.stream_unary, (True, True): channel.stream_stream}[
+        (method.client_streaming, method.server_streaming)]
+    call = kind(path, request_serializer=None, response_deserializer=None)
+    request = iter([b""]) if method.client_streaming else b""
+    try:
+        result = call(request, metadata=metadata, timeout=timeout)
+        if method.server_streaming:
+            list(result)
+    except grpc.RpcError as error:
+        return error.code(), error.details() or ""
+    return grpc.StatusCode.OK, ""
+
+
+def test_without_a_token_every_registered_method_but_health_is_unauthenticated(node):
+    methods = every_method(node.server)
+    names = {f"{m.containing_service.name}.{m.name}" for m in methods}
+    assert {"TenancyService.Compact", "TenancyService.Migrate", "TenancyService.Adopt", "TenantService.ListTenants",
+            "EventStreamService.Follow", "SpecService.Spec", "InventoryService.Reserve"} <= names
+    with grpc.insecure_channel(node.address) as channel:
+        for method in methods:
+            if method.containing_service.full_name == HEALTH:  # public: Watch answers, then streams on
+                assert raw_call(channel, method, [], timeout=0.5)[0] != grpc.StatusCode.UNAUTHENTICATED
+                continue
+            for metadata in ([], [("x-tenant", "shop")], [("authorization", f"Bearer {NOT_A_TOKEN}")],
+                             [("authorization", node.shop)], [("authorization", f"Basic {node.operator}")]):
+                code, details = raw_call(channel, method, metadata)
+                assert code == grpc.StatusCode.UNAUTHENTICATED, (method.full_name, metadata, code, details)
+                for secret in (node.shop, node.operator, NOT_A_TOKEN):
+                    assert secret not in details
+
+
+def test_a_tenant_token_acts_on_its_own_tenant_and_nothing_else(node):
+    with node.channel(node.shop) as shop:
+        stub = inventory_pb2_grpc.InventoryServiceStub(shop)
+        assert stub.AddProducts(inv.AddProductsReq(skus=["mug"]), metadata=[("x-tenant", "shop")]).uids
+        follow = service_pb2_grpc.EventStreamServiceStub(shop).Follow
+        assert len(list(follow(service_pb2.FollowReq(stop_at_end=True), metadata=[("x-tenant", "shop")]))) == 1
+        denied = grpc.StatusCode.PERMISSION_DENIED
+        assert refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "cafe")])[0] == denied
+        assert refusal(stub.ListLocations, inv.ListLocationsReq())[0] == denied  # no x-tenant: `default`
+        assert refusal(lambda: list(follow(service_pb2.FollowReq(stop_at_end=True),
+                                           metadata=[("x-tenant", "cafe")])))[0] == denied
+        tenants = service_pb2_grpc.TenantServiceStub(shop)
+        tenancy = TenancyServiceStub(shop)
+        for call, request in [(tenants.ListTenants, service_pb2.ListTenantsReq()),
+                              (tenants.CreateTenant, service_pb2.CreateTenantReq(name="mine")),
+                              (tenancy.Compact, CompactReq(tenant="shop")),
+                              (tenancy.Compact, CompactReq(tenant="cafe")),
+                              (tenancy.Migrate, MigrateReq(tenant="cafe", to="unix:/tmp/elsewhere.sock")),
+                              (tenancy.Adopt, AdoptReq(tenant="cafe", source="unix:/tmp/elsewhere.sock")),
+                              (tenancy.AdoptProgress, AdoptProgressReq(tenant="cafe"))]:
+            code, details = refusal(call, request, metadata=[("x-tenant", "shop")])
+            assert code == denied and "needs an operator token" in details and node.shop not in details
+        code, details = refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "c" * 10_000)])
+        assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert node.tenants.names() == ["cafe", "default", "shop"]
+    with node.channel(node.operator) as operator:
+        assert list(service_pb2_grpc.TenantServiceStub(operator).ListTenants(service_pb2.ListTenantsReq()).names) == \
+            ["cafe", "default", "shop"]
+        assert inventory_pb2_grpc.InventoryServiceStub(operator).ListLocations(
+            inv.ListLocationsReq(), metadata=[("x-tenant", "cafe")]) is not None
+
+
+def test_a_token_revoked_or_made_while_the_node_runs_counts_within_a_second(node):
+    grant = next(g for g in node.store.grants() if g.tenant == "cafe")
+    newcomer, _ = node.store.create(operator=False, tenant="shop")
+    node.store.revoke(grant.id)
+    time.sleep(1.1)
+    with node.channel(node.cafe) as cafe, node.channel(newcomer) as shop:
+        code, _ = refusal(inventory_pb2_grpc.InventoryServiceStub(cafe).ListLocations, inv.ListLocationsReq(),
+                          metadata=[("x-tenant", "cafe")])
+        assert code == grpc.StatusCode.UNAUTHENTICATED
+        inventory_pb2_grpc.InventoryServiceStub(shop).ListLocations(inv.ListLocationsReq(), metadata=[("x-tenant", "shop")])
+
+
+def test_the_role_table_closes_methods_it_does_not_name_to_tenants(node):
+    authorizer = Authorizer(node.store, ["protos.InventoryService"])
+    shop = [("authorization", f"Bearer {node.shop}"), ("x-tenant", "shop")]
+    assert authorizer.refusal("/protos.InventoryService/Reserve", shop) is None
+    assert authorizer.refusal("/grpc.health.v1.Health/Check", []) is None
+    for later in ("/bf.BulkService/Run", "/bf.ClusterService/Join", "/bf.MetricsService/Scrape", "/protos.SpecService/Spec"):
+        assert authorizer.refusal(later, shop)[0] == grpc.StatusCode.PERMISSION_DENIED
+        assert authorizer.refusal(later, [("authorization", f"Bearer {node.operator}")]) is None
+
+
+def test_development_mode_is_local_only_and_says_so(domain, tmp_path, capsys):
+    assert is_local("unix:/tmp/x.sock") and is_local("127.0.0.1:0") and is_local("[::1]:5") and is_local("localhost:1")
+    assert not is_local("0.0.0.0:50051") and not is_local("[::]:1") and not is_local("10.0.0.2:1")
+    interceptors, line = node_auth(domain, tmp_path, "127.0.0.1:0", tls=False)
+    assert interceptors == [] and "DEVELOPMENT MODE" in line
+    interceptors, line = node_auth(domain, tmp_path, "0.0.0.0:0", tls=False, open_without_auth=True)
+    assert interceptors == [] and OPEN_FLAG in line
+    with pytest.raises(AuthError):
+        node_auth(domain, tmp_path, "0.0.0.0:0", tls=False)
+    data = tmp_path / "never"
+    assert main(["serve", "--listen", "0.0.0.0:0", "--data", str(data)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and OPEN_FLAG in error and "bf tokens create --operator" in error
+    assert not data.exists()
+
+
+def test_tokens_are_kept_hashed_privately_and_listed_without_secrets(node, capsys):
+    text = node.store.path.read_text()
+    for token in (node.operator, node.shop, node.cafe):
+        assert token not in text
+    assert node.store.path.stat().st_mode & 0o777 == 0o600
+    assert main(["tokens", "list", "--data", str(node.store.path.parent.parent)]) == 0
+    listed = capsys.readouterr().out
+    assert listed.count("\n") == 3 and "operator" in listed and "cafe" in listed
+    for grant in node.store.grants():
+        assert grant.sha256 not in listed
