@@ -1,9 +1,11 @@
 """One tenant's Lua runtime: compiles scripts once, runs them under limits.
 
-A run is bounded three ways, so a runaway script fails only its own request,
+A run is bounded four ways, so a runaway script fails only its own request,
 quickly: an instruction budget (a count hook set from here, never visible to
-the script), a memory cap over what the runtime used before the run, and a
-cap on calls into the host API (Python time the budget cannot see).
+the script; library functions charge it for the work they do in C, see
+library.lua), a memory cap over what the runtime used before the run, a cap on
+calls into the host API (Python time the budget cannot see), and a time limit
+the watchdog enforces (watchdog.py) for single instructions that take long.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from typing import Any
 from lupa import lua54
 
 from domain.scripting.host_api import HostApi
+from domain.scripting.watchdog import WATCHDOG, installed_hook
 from workbench.core import Code, Transaction
 
 INSTRUCTION_BUDGET = 1_000_000  # about 5 ms of a tight loop on this machine
 MEMORY_PER_RUN = 16 * 1024 * 1024
+TIME_PER_RUN = 0.25  # seconds; a run within its budget takes milliseconds
 HOST_CALLS_PER_RUN = 1_000
 MAX_SOURCE_BYTES = 64 * 1024
 _CACHED_CHUNKS = 64
 # How Lua words the errors of a limit hit (even when a script caught and re-raised them).
 _EXHAUSTION_ENDINGS = ("stack overflow", "not enough memory", "resulting string too large", "table overflow",
                        "string length overflow")
+_LUA_MEMORY_ERROR = "not enough memory"  # what a memory error says once caught in Lua
 _LUA_TYPE_OF = {bool: "boolean", int: "number", float: "number", str: "string"}
 
 _SANDBOX_LUA = (Path(__file__).parent / "sandbox.lua").read_text(encoding="utf-8")
+_LIBRARY_LUA = (Path(__file__).parent / "library.lua").read_text(encoding="utf-8")
 
 
 class ScriptFailure(Exception):
@@ -68,14 +74,21 @@ class ScriptRuntime:
             attribute_handlers=(_no_python_attributes, _no_python_attributes),
         )
         self._host = HostApi(self._lua.table_from, HOST_CALLS_PER_RUN)
-        setup = self._lua.globals().load(_SANDBOX_LUA, "=sandbox", "t")
-        controls = setup(self._lua.table_from(self._host.functions()))
+        load = self._lua.globals().load
+        setup = load(_SANDBOX_LUA, "=sandbox", "t")
+        controls = setup(self._lua.table_from(self._host.functions()), load(_LIBRARY_LUA, "=sandbox", "t"))
         self._compile = controls.compile
+        self._run_chunk = controls.run
         self._prepare = controls.prepare
         self._on_count = controls.on_count
         self._sethook = controls.sethook
         self._exhausted_at = controls.exhausted_at
         self._rawget = controls.rawget
+        self._state = int(controls.state.rpartition("0x")[2], 16)
+        self._sethook(self._on_count, "", INSTRUCTION_BUDGET)
+        self._hook = installed_hook(self._state)
+        self._sethook()
+        self._timed_out = False
         # Keyed by the source itself, not the version: in spec mode one
         # runtime sees many tenants' histories, and "version 1" of each differs.
         self._chunks: OrderedDict[tuple[str, str], Any] = OrderedDict()
@@ -101,19 +114,23 @@ class ScriptRuntime:
         chunk = self._chunk(name, source)
         lua = self._lua
         arguments = lua.table_from(request, recursive=True)
-        self._prepare(chunk, arguments)
+        self._prepare(chunk, arguments, INSTRUCTION_BUDGET)
         lua.set_max_memory(lua.get_memory_used() + MEMORY_PER_RUN)
         self._host.begin(tx)
         self._sethook(self._on_count, "", INSTRUCTION_BUDGET)
+        watch = WATCHDOG.watch(self._state, self._hook, TIME_PER_RUN)
         try:
-            answer, error = chunk(arguments), None
+            ok, answer = self._run_chunk(chunk, arguments)
+            error = None if ok else lua54.LuaError(answer if isinstance(answer, str) else "")
         except Exception as raised:  # every way a script can fail becomes its request's status
             answer, error = None, raised.with_traceback(None)  # its frames would keep the Lua state alive
         finally:
+            WATCHDOG.release(watch)  # before the hook goes off: the watchdog must not arm it again
             self._sethook()
+            self._timed_out = watch.expired
             self._host.end()
             lua.set_max_memory(0)
-        if error is not None:
+        if error is not None or self._exhausted_at() is not None:  # a tail call can end a run that is over
             raise self._failure(name, error)
         return self._answer(name, answer)
 
@@ -133,7 +150,7 @@ class ScriptRuntime:
             self._chunks.move_to_end(key)
         return chunk
 
-    def _failure(self, name: str, error: Exception) -> ScriptFailure:
+    def _failure(self, name: str, error: Exception | None) -> ScriptFailure:
         failure = self._describe(name, error)
         if failure.code is Code.RESOURCE_EXHAUSTED:
             # A run that hit a limit leaves the state bloated (a deep
@@ -142,12 +159,14 @@ class ScriptRuntime:
             self._start()
         return failure
 
-    def _describe(self, name: str, error: Exception) -> ScriptFailure:
+    def _describe(self, name: str, error: Exception | None) -> ScriptFailure:
         line = self._exhausted_at()
         if line is not None:
-            return ScriptFailure(Code.RESOURCE_EXHAUSTED,
-                                 f"{name} script:{line}: ran past its budget of {INSTRUCTION_BUDGET:,} instructions")
-        if isinstance(error, lua54.LuaMemoryError):
+            where = f"{name} script:{line}" if line else f"{name} script"  # a tail call leaves no line to point at
+            limit = (f"time limit of {TIME_PER_RUN * 1000:.0f} ms" if self._timed_out
+                     else f"budget of {INSTRUCTION_BUDGET:,} instructions")
+            return ScriptFailure(Code.RESOURCE_EXHAUSTED, f"{where}: ran past its {limit}")
+        if isinstance(error, lua54.LuaMemoryError) or str(error) == _LUA_MEMORY_ERROR:
             return ScriptFailure(Code.RESOURCE_EXHAUSTED,
                                  f"{name} script ran out of memory (limit {MEMORY_PER_RUN // 2**20} MiB per run)")
         if self._host.exhausted:

@@ -65,7 +65,7 @@ def test_a_runaway_script_fails_within_the_bound_and_the_runtime_keeps_working(r
 
 
 def test_memory_is_capped_per_run_not_for_the_runtimes_life(runtime, tx):
-    grow = "local t = {} for i = 1, 20000 do t[i] = string.rep('x', 100) .. i end return nil"  # about 3 MiB
+    grow = "local t = {} for i = 1, 2000 do t[i] = string.rep('x', 1500) .. i end return nil"  # about 3 MiB
     for _ in range(20):  # 60 MiB in all: more than one run's cap, garbage between runs
         assert runtime.run("reserve", grow, {}, tx) is None
 
