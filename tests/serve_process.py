@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import select
 import shutil
 import signal
@@ -18,8 +19,12 @@ START_SECONDS = 30
 
 
 class ServeProcess:
-    def __init__(self, data: Path):
+    def __init__(self, data: Path, env: dict[str, str] | None = None, python_code: str | None = None):
+        """`env`: more environment variables; `python_code`: run `python -c CODE serve ...` instead of
+        `python -m workbench.cli serve ...` (to change the server before it starts)."""
         self.data = Path(data)
+        self.env = {**os.environ, **(env or {})}
+        self.launcher = ["-c", python_code] if python_code else ["-m", "workbench.cli"]
         # A unix socket path must stay under ~100 bytes: pytest's tmp_path can be longer.
         self._socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
         self.address = f"unix:{self._socket_dir / 'bf.sock'}"
@@ -30,8 +35,8 @@ class ServeProcess:
         # stderr goes to a file: a pipe nobody reads could fill and stall the server.
         with open(self.stderr_path, "a") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "workbench.cli", "serve", "--listen", self.address, "--data", str(self.data)],
-                cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
+                [sys.executable, *self.launcher, "serve", "--listen", self.address, "--data", str(self.data)],
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, env=self.env)
         ready, _, _ = select.select([self.process.stdout], [], [], START_SECONDS)
         self.banner = self.process.stdout.readline() if ready else ""
         if "listening on" not in self.banner:

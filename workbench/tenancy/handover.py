@@ -46,6 +46,11 @@ class Handover:
     def served_here(self) -> bool:
         return self.state == LIVE
 
+    def went_live(self, epoch: int, attempt: str) -> bool:
+        """On a target: did the attempt `attempt` of the move to `epoch` go live here?
+        (A later epoch here means it did, and the tenant moved on since.)"""
+        return self.epoch > epoch or (self.epoch == epoch and self.attempt == attempt and self.state == LIVE)
+
     def becomes(self, state: str, **changes) -> "Handover":
         return replace(self, state=state, **changes)
 

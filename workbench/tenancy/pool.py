@@ -52,6 +52,10 @@ class TenantPool(Tenants):
     def encrypted(self) -> bool:
         return self.keyring is not None
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def get(self, name: str = DEFAULT_TENANT) -> Tenant:
         return self._get(name, hold=False)
 
@@ -102,6 +106,18 @@ class TenantPool(Tenants):
         """Open the tenant a migration fills, over what an earlier try left (its folder holds the arriving record)."""
         with self._lock:
             return self._open.get(name) or self._open_tenant(name)
+
+    def owns(self, name: str) -> bool:
+        """The tenant exists here and is served here (not arriving, moving or moved away)."""
+        return (self.folder / name / LOG_FILE).exists() and self._served_here(self.folder / name)
+
+    def drop(self, name: str) -> None:
+        """Close the tenant if it is open (a migration is about to replace or remove its files)."""
+        with self._lock:
+            with self._pool_lock:
+                tenant = self._open.pop(name, None)
+            if tenant is not None:
+                tenant.close()
 
     def _exists(self, name: str) -> bool:
         folder = self.folder / name
