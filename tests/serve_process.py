@@ -20,10 +20,14 @@ START_SECONDS = 30
 
 class ServeProcess:
     def __init__(self, data: Path, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-                 umask: int | None = None):
-        """`env`: the server's environment (default: the tests'); `umask`: the one it starts with."""
+                 umask: int | None = None, python_code: str | None = None):
+        """`env`: more environment variables; `umask`: the one it starts with; `python_code`: run
+        `python -c CODE serve ...` instead of `python -m workbench.cli serve ...` (to change the server
+        before it starts)."""
         self.data = Path(data)
-        self.extra_args, self.env, self.umask = tuple(extra_args), env, umask
+        self.extra_args, self.umask = tuple(extra_args), umask
+        self.env = {**os.environ, **(env or {})}
+        self.launcher = ["-c", python_code] if python_code else ["-m", "workbench.cli"]
         # A unix socket path must stay under ~100 bytes: pytest's tmp_path can be longer.
         self._socket_dir = Path(tempfile.mkdtemp(prefix="bf-", dir="/tmp"))
         self.address = f"unix:{self._socket_dir / 'bf.sock'}"
@@ -34,7 +38,7 @@ class ServeProcess:
         # stderr goes to a file: a pipe nobody reads could fill and stall the server.
         with open(self.stderr_path, "a") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "workbench.cli", "serve", "--listen", self.address, "--data", str(self.data),
+                [sys.executable, *self.launcher, "serve", "--listen", self.address, "--data", str(self.data),
                  *self.extra_args],
                 cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, env=self.env,
                 preexec_fn=None if self.umask is None else lambda: os.umask(self.umask))

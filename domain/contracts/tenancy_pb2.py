@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/tenancy.proto\x12\x02\x62\x66\"\x1c\n\nCompactReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"\xa2\x01\n\x0b\x43ompactResp\x12\x15\n\revents_before\x18\x01 \x01(\x03\x12\x14\n\x0c\x65vents_after\x18\x02 \x01(\x03\x12\x14\n\x0c\x62ytes_before\x18\x03 \x01(\x03\x12\x13\n\x0b\x62ytes_after\x18\x04 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x05 \x01(\t\x12\x15\n\rpause_seconds\x18\x06 \x01(\x01\x12\x0f\n\x07\x61rchive\x18\x07 \x01(\t\"(\n\nMigrateReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"c\n\x0bMigrateResp\x12\x0e\n\x06\x65vents\x18\x01 \x01(\x03\x12\x16\n\x0e\x63\x61ught_up_live\x18\x02 \x01(\x03\x12\x15\n\rpause_seconds\x18\x03 \x01(\x01\x12\x15\n\rtotal_seconds\x18\x04 \x01(\x01\"*\n\x08\x41\x64optReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\"\x0b\n\tAdoptResp\"]\n\x10\x41\x64optProgressReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x01\x12\x0e\n\x06\x66inish\x18\x04 \x01(\x08\"F\n\x11\x41\x64optProgressResp\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x10\n\x08\x66inished\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t2\xcc\x01\n\x0eTenancyService\x12*\n\x07\x43ompact\x12\x0e.bf.CompactReq\x1a\x0f.bf.CompactResp\x12*\n\x07Migrate\x12\x0e.bf.MigrateReq\x1a\x0f.bf.MigrateResp\x12$\n\x05\x41\x64opt\x12\x0c.bf.AdoptReq\x1a\r.bf.AdoptResp\x12<\n\rAdoptProgress\x12\x14.bf.AdoptProgressReq\x1a\x15.bf.AdoptProgressRespb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/tenancy.proto\x12\x02\x62\x66\"\x1c\n\nCompactReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"\xa2\x01\n\x0b\x43ompactResp\x12\x15\n\revents_before\x18\x01 \x01(\x03\x12\x14\n\x0c\x65vents_after\x18\x02 \x01(\x03\x12\x14\n\x0c\x62ytes_before\x18\x03 \x01(\x03\x12\x13\n\x0b\x62ytes_after\x18\x04 \x01(\x03\x12\x13\n\x0b\x66ingerprint\x18\x05 \x01(\t\x12\x15\n\rpause_seconds\x18\x06 \x01(\x01\x12\x0f\n\x07\x61rchive\x18\x07 \x01(\t\"(\n\nMigrateReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\n\n\x02to\x18\x02 \x01(\t\"c\n\x0bMigrateResp\x12\x0e\n\x06\x65vents\x18\x01 \x01(\x03\x12\x16\n\x0e\x63\x61ught_up_live\x18\x02 \x01(\x03\x12\x15\n\rpause_seconds\x18\x03 \x01(\x01\x12\x15\n\rtotal_seconds\x18\x04 \x01(\x01\"J\n\x08\x41\x64optReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x03\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\t\"\x0b\n\tAdoptResp\"}\n\x10\x41\x64optProgressReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\x03\x12\x17\n\x0ftimeout_seconds\x18\x03 \x01(\x01\x12\x0e\n\x06\x66inish\x18\x04 \x01(\x08\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\t\x12\r\n\x05\x65poch\x18\x06 \x01(\x03\"F\n\x11\x41\x64optProgressResp\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x10\n\x08\x66inished\x18\x02 \x01(\x08\x12\r\n\x05\x65rror\x18\x03 \x01(\t\"<\n\nAbandonReq\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\t\x12\r\n\x05\x65poch\x18\x03 \x01(\x03\"\x1b\n\x0b\x41\x62\x61ndonResp\x12\x0c\n\x04live\x18\x01 \x01(\x08\x32\xf8\x01\n\x0eTenancyService\x12*\n\x07\x43ompact\x12\x0e.bf.CompactReq\x1a\x0f.bf.CompactResp\x12*\n\x07Migrate\x12\x0e.bf.MigrateReq\x1a\x0f.bf.MigrateResp\x12$\n\x05\x41\x64opt\x12\x0c.bf.AdoptReq\x1a\r.bf.AdoptResp\x12<\n\rAdoptProgress\x12\x14.bf.AdoptProgressReq\x1a\x15.bf.AdoptProgressResp\x12*\n\x07\x41\x62\x61ndon\x12\x0e.bf.AbandonReq\x1a\x0f.bf.AbandonRespb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,13 +40,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MIGRATERESP']._serialized_start=275
   _globals['_MIGRATERESP']._serialized_end=374
   _globals['_ADOPTREQ']._serialized_start=376
-  _globals['_ADOPTREQ']._serialized_end=418
-  _globals['_ADOPTRESP']._serialized_start=420
-  _globals['_ADOPTRESP']._serialized_end=431
-  _globals['_ADOPTPROGRESSREQ']._serialized_start=433
-  _globals['_ADOPTPROGRESSREQ']._serialized_end=526
-  _globals['_ADOPTPROGRESSRESP']._serialized_start=528
-  _globals['_ADOPTPROGRESSRESP']._serialized_end=598
-  _globals['_TENANCYSERVICE']._serialized_start=601
-  _globals['_TENANCYSERVICE']._serialized_end=805
+  _globals['_ADOPTREQ']._serialized_end=450
+  _globals['_ADOPTRESP']._serialized_start=452
+  _globals['_ADOPTRESP']._serialized_end=463
+  _globals['_ADOPTPROGRESSREQ']._serialized_start=465
+  _globals['_ADOPTPROGRESSREQ']._serialized_end=590
+  _globals['_ADOPTPROGRESSRESP']._serialized_start=592
+  _globals['_ADOPTPROGRESSRESP']._serialized_end=662
+  _globals['_ABANDONREQ']._serialized_start=664
+  _globals['_ABANDONREQ']._serialized_end=724
+  _globals['_ABANDONRESP']._serialized_start=726
+  _globals['_ABANDONRESP']._serialized_end=753
+  _globals['_TENANCYSERVICE']._serialized_start=756
+  _globals['_TENANCYSERVICE']._serialized_end=1004
 # @@protoc_insertion_point(module_scope)

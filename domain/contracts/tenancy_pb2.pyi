@@ -49,28 +49,36 @@ class MigrateResp(_message.Message):
     def __init__(self, events: _Optional[int] = ..., caught_up_live: _Optional[int] = ..., pause_seconds: _Optional[float] = ..., total_seconds: _Optional[float] = ...) -> None: ...
 
 class AdoptReq(_message.Message):
-    __slots__ = ("tenant", "source")
+    __slots__ = ("tenant", "source", "epoch", "attempt")
     TENANT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     tenant: str
     source: str
-    def __init__(self, tenant: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+    epoch: int
+    attempt: str
+    def __init__(self, tenant: _Optional[str] = ..., source: _Optional[str] = ..., epoch: _Optional[int] = ..., attempt: _Optional[str] = ...) -> None: ...
 
 class AdoptResp(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class AdoptProgressReq(_message.Message):
-    __slots__ = ("tenant", "position", "timeout_seconds", "finish")
+    __slots__ = ("tenant", "position", "timeout_seconds", "finish", "attempt", "epoch")
     TENANT_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     FINISH_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
     tenant: str
     position: int
     timeout_seconds: float
     finish: bool
-    def __init__(self, tenant: _Optional[str] = ..., position: _Optional[int] = ..., timeout_seconds: _Optional[float] = ..., finish: _Optional[bool] = ...) -> None: ...
+    attempt: str
+    epoch: int
+    def __init__(self, tenant: _Optional[str] = ..., position: _Optional[int] = ..., timeout_seconds: _Optional[float] = ..., finish: _Optional[bool] = ..., attempt: _Optional[str] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class AdoptProgressResp(_message.Message):
     __slots__ = ("position", "finished", "error")
@@ -81,3 +89,19 @@ class AdoptProgressResp(_message.Message):
     finished: bool
     error: str
     def __init__(self, position: _Optional[int] = ..., finished: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...
+
+class AbandonReq(_message.Message):
+    __slots__ = ("tenant", "attempt", "epoch")
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    attempt: str
+    epoch: int
+    def __init__(self, tenant: _Optional[str] = ..., attempt: _Optional[str] = ..., epoch: _Optional[int] = ...) -> None: ...
+
+class AbandonResp(_message.Message):
+    __slots__ = ("live",)
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    live: bool
+    def __init__(self, live: _Optional[bool] = ...) -> None: ...

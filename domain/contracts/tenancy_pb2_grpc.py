@@ -54,6 +54,11 @@ class TenancyServiceStub:
                 request_serializer=domain_dot_contracts_dot_tenancy__pb2.AdoptProgressReq.SerializeToString,
                 response_deserializer=domain_dot_contracts_dot_tenancy__pb2.AdoptProgressResp.FromString,
                 _registered_method=True)
+        self.Abandon = channel.unary_unary(
+                '/bf.TenancyService/Abandon',
+                request_serializer=domain_dot_contracts_dot_tenancy__pb2.AbandonReq.SerializeToString,
+                response_deserializer=domain_dot_contracts_dot_tenancy__pb2.AbandonResp.FromString,
+                _registered_method=True)
 
 
 class TenancyServiceServicer:
@@ -81,7 +86,15 @@ class TenancyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AdoptProgress(self, request, context):
-        """On the target node: wait until the adopted log reaches `position`; with `finish`, serve it from then on.
+        """On the target node: wait until the adopted log reaches `position`; with `finish` (the source has sealed
+        the tenant at `position`), serve it from then on, only if the copy ends exactly there.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Abandon(self, request, context):
+        """On the target node: drop the copy of one migration attempt, unless it went live already.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -109,6 +122,11 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.AdoptProgress,
                     request_deserializer=domain_dot_contracts_dot_tenancy__pb2.AdoptProgressReq.FromString,
                     response_serializer=domain_dot_contracts_dot_tenancy__pb2.AdoptProgressResp.SerializeToString,
+            ),
+            'Abandon': grpc.unary_unary_rpc_method_handler(
+                    servicer.Abandon,
+                    request_deserializer=domain_dot_contracts_dot_tenancy__pb2.AbandonReq.FromString,
+                    response_serializer=domain_dot_contracts_dot_tenancy__pb2.AbandonResp.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -219,6 +237,33 @@ class TenancyService:
             '/bf.TenancyService/AdoptProgress',
             domain_dot_contracts_dot_tenancy__pb2.AdoptProgressReq.SerializeToString,
             domain_dot_contracts_dot_tenancy__pb2.AdoptProgressResp.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Abandon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bf.TenancyService/Abandon',
+            domain_dot_contracts_dot_tenancy__pb2.AbandonReq.SerializeToString,
+            domain_dot_contracts_dot_tenancy__pb2.AbandonResp.FromString,
             options,
             channel_credentials,
             insecure,

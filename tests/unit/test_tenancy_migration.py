@@ -14,23 +14,10 @@ import pytest
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2, service_pb2_grpc
 from domain.contracts.tenancy_pb2 import MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
-from workbench.service.server import Server
-from workbench.tenancy.certificates import channel_credentials, dial, issue, server_credentials
-from workbench.tenancy.keyring import Keyring
-from workbench.tenancy.pool import TenantPool
-from workbench.tenancy.tenancy_service import TenancyService
+from tests.tenancy_nodes import Node
+from workbench.tenancy.certificates import channel_credentials, dial, issue
 
 TENANT = [("x-tenant", "shop")]
-
-
-class Node:
-    def __init__(self, domain, folder: Path, socket_dir: Path, master: bytes, certs: Path | None = None):
-        self.pool = TenantPool(domain, folder, Keyring(folder / "keys", master))
-        self.tenancy = TenancyService(domain, self.pool, channel_credentials(certs / "ca.pem") if certs else None)
-        listen = "127.0.0.1:0" if certs else f"unix:{socket_dir / (folder.name + '.sock')}"
-        self.server = Server(domain, folder, listen, workers=16, tenants=self.pool, extra_services=(self.tenancy,),
-                             credentials=server_credentials(certs) if certs else None)
-        self.tenancy.address = self.server.start()
 
 
 @pytest.fixture

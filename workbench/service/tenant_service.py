@@ -7,7 +7,7 @@ import grpc
 from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp, ListTenantsReq, ListTenantsResp
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError, add_service, unary
-from workbench.service.tenants import BadTenantName, Tenants
+from workbench.service.tenants import BadTenantName, LeftoverData, Tenants
 
 SERVICE = "bf.TenantService"
 
@@ -28,6 +28,8 @@ class TenantService:
             return CreateTenantResp(created=self.tenants.create(request.name))
         except BadTenantName as error:
             raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
+        except LeftoverData as error:
+            raise ServiceError(Code.FAILED_PRECONDITION, str(error)) from None
 
     def list_tenants(self, request: ListTenantsReq, context: grpc.ServicerContext) -> ListTenantsResp:
         return ListTenantsResp(names=self.tenants.names())

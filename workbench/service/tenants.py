@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from workbench.core.crash_points import crash_point
 from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE, Tenant
 
@@ -28,6 +29,10 @@ class BadTenantName(ValueError):
 
 class UnknownTenant(LookupError):
     pass
+
+
+class LeftoverData(Exception):
+    """A tenant folder that holds files but no log: creating the tenant there would hide them."""
 
 
 def check_tenant_name(name: str) -> str:
@@ -72,7 +77,11 @@ class Tenants:
         with self._lock:
             if name in self._open or self._exists(name):
                 return False
+            if leftovers := sorted(p.name for p in (self.folder / name).glob("*")):
+                raise LeftoverData(f"tenant {name!r} has no event log but its folder holds {', '.join(leftovers[:5])}:"
+                                   " it is not created over them (move them away, or restore log.db)")
             self._open_tenant(name)
+            crash_point("tenants.created")
             return True
 
     def names(self) -> list[str]:

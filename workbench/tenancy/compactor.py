@@ -22,12 +22,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.crash_points import crash_point
 from workbench.core.domain import Domain
 from workbench.core.state_db import open_state
 from workbench.core.transaction import apply_event
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog
 from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.tenancy.durable import sync_folder
 from workbench.tenancy.fingerprint import state_fingerprint
 from workbench.tenancy.sealing import Sealer
 from workbench.tenancy.tenant_cipher import log_generation, set_log_generation
@@ -68,15 +70,21 @@ def compact_tenant(tenant: Tenant, domain: Domain) -> Compacted:
     sealer = Sealer(tenant.cipher.keys, generation) if tenant.cipher else None
     new_log = folder / NEW_LOG
     _write_compacted(new_log, events, position - len(events) + 1, version, sealer, generation)
+    crash_point("compaction.new-log-written")
     copied_to = _copy_tail(tenant.log, new_log, position, sealer)  # most of what came meanwhile, unlocked
+    crash_point("compaction.tail-copied")
     _checkpoint(tenant.log.path)  # so that closing it under the lock has little left to write
     with tenant.paused():
         started = time.perf_counter()  # from here on the tenant's requests wait
         _copy_tail(tenant.log, new_log, copied_to, sealer)
+        crash_point("compaction.last-tail-copied")
         tenant.log.close()
+        # From the archiving rename until the next one the folder has no log.db:
+        # `recover_switch` (run before a tenant opens) finishes the switch.
         archive = _archive(tenant.log.path, folder / ARCHIVE, generation - 1)
-        os.replace(new_log, folder / LOG_FILE)
-        _sync_folder(folder)
+        crash_point("compaction.archived-log")
+        _put_in_place(new_log, folder / LOG_FILE)
+        crash_point("compaction.new-log-in-place")
         if tenant.cipher:
             tenant.cipher.sealer = sealer
         tenant.log = EventLog(folder / LOG_FILE, sealer)
@@ -110,7 +118,7 @@ def replay(domain: Domain, events: list) -> sqlite3.Connection:
 
 
 def _write_compacted(path: Path, events: list, first: int, version: int, sealer: Sealer | None, generation: int) -> None:
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for leftover in _sqlite_files(path):
         leftover.unlink(missing_ok=True)
     EventLog(path).close()  # the log's own schema
     db = sqlite3.connect(str(path), isolation_level=None)
@@ -156,10 +164,43 @@ def _insert(db, position: int, version: int, type_name: str, data: bytes, record
                (position, version, type_name, stored, recorded))
 
 
+def recover_switch(folder: Path) -> None:
+    """Finish or undo a compaction cut off by a crash (run before the tenant opens).
+
+    log.db present: the switch had not begun, so a compacted log beside it is
+    dropped (a retry writes it again). log.db missing with the compacted log
+    present: the old log was archived after the last events were copied into
+    the new one, which is complete: put it in place.
+    """
+    new_log = folder / NEW_LOG
+    if not new_log.exists():
+        return
+    if (folder / LOG_FILE).exists():
+        for leftover in _sqlite_files(new_log):
+            leftover.unlink(missing_ok=True)
+        return
+    stale_wal = folder / (LOG_FILE + "-wal")  # the archived log's, if a reader kept it open: not the new log's
+    if stale_wal.exists():
+        os.replace(stale_wal, folder / ARCHIVE / f"log-{log_generation(new_log) - 1}.db-wal")
+    _put_in_place(new_log, folder / LOG_FILE)
+
+
+def _put_in_place(new_log: Path, log_path: Path) -> None:
+    if new_log.with_name(new_log.name + "-wal").exists():
+        _checkpoint(new_log)  # a WAL is bound to its file's name: fold it in before the rename (closing removes it)
+    os.replace(new_log, log_path)
+    sync_folder(log_path.parent)
+
+
 def _archive(log_path: Path, archive_folder: Path, generation: int) -> Path:
     archive_folder.mkdir(exist_ok=True)
     target = archive_folder / f"log-{generation}.db"
     os.replace(log_path, target)
+    for suffix in ("-wal", "-shm"):  # left only when a reader still had the old log open
+        if (stale := log_path.with_name(log_path.name + suffix)).exists():
+            os.replace(stale, target.with_name(target.name + suffix))
+    sync_folder(archive_folder)
+    sync_folder(log_path.parent)
     return target
 
 
@@ -176,9 +217,5 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]

@@ -19,7 +19,9 @@ from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant
 from workbench.tenancy.keyring import Keyring, TenantShredded
-from workbench.tenancy.moved import TenantArriving, TenantMoved, moved_to
+from workbench.tenancy.compactor import recover_switch
+from workbench.tenancy.handover import HANDOVER_FILE, SEALED, read_handover
+from workbench.tenancy.moved import TenantArriving, TenantMoved, TenantSealed, moved_to
 from workbench.tenancy.tenant_cipher import TenantCipher
 
 DEFAULT_CACHE_KIB = 256
@@ -43,10 +45,16 @@ class TenantPool(Tenants):
         self._closer = threading.Thread(target=self._close_in_background, name="bf-pool-closer", daemon=True)
         self._closer.start()
         super().__init__(domain, data_dir)
+        for folder in self.folder.iterdir():  # half-done switches of a node that was killed
+            recover_switch(folder)
 
     @property
     def encrypted(self) -> bool:
         return self.keyring is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def get(self, name: str = DEFAULT_TENANT) -> Tenant:
         return self._get(name, hold=False)
@@ -55,9 +63,15 @@ class TenantPool(Tenants):
         return self._get(name, hold=True), lambda: self._release(name)
 
     def names(self) -> list[str]:
-        """The tenants served here: not those that moved away or were shredded."""
+        """The tenants served here: not those that moved away, are moving or arriving, or were shredded."""
         gone = set(self.keyring.shredded()) if self.keyring else set()
-        return [n for n in super().names() if n not in gone and moved_to(self.folder / n) is None]
+        return [n for n in super().names() if n not in gone and self._served_here(self.folder / n)]
+
+    def handovers(self, state: str) -> list[str]:
+        """The tenants whose migration record is in `state` (handover.py), a move not yet confirmed."""
+        return sorted(path.parent.name for path in self.folder.glob(f"*/{HANDOVER_FILE}")
+                      if (record := read_handover(path.parent)) and record.state == state
+                      and moved_to(path.parent) is None)
 
     def open_names(self) -> list[str]:
         """The open tenants, least recently used first."""
@@ -88,6 +102,28 @@ class TenantPool(Tenants):
         """The tenant, even while it is still arriving (for the migration that fills it)."""
         return super().get(name)
 
+    def create_arriving(self, name: str) -> Tenant:
+        """Open the tenant a migration fills, over what an earlier try left (its folder holds the arriving record)."""
+        with self._lock:
+            return self._open.get(name) or self._open_tenant(name)
+
+    def owns(self, name: str) -> bool:
+        """The tenant exists here and is served here (not arriving, moving or moved away)."""
+        return (self.folder / name / LOG_FILE).exists() and self._served_here(self.folder / name)
+
+    def drop(self, name: str) -> None:
+        """Close the tenant if it is open (a migration is about to replace or remove its files)."""
+        with self._lock:
+            with self._pool_lock:
+                tenant = self._open.pop(name, None)
+            if tenant is not None:
+                tenant.close()
+
+    def _exists(self, name: str) -> bool:
+        folder = self.folder / name
+        recover_switch(folder)
+        return super()._exists(name) or read_handover(folder) is not None
+
     def _get(self, name: str, hold: bool) -> Tenant:
         if name in self.arriving:
             raise TenantArriving(name, self.arriving[name])
@@ -107,9 +143,7 @@ class TenantPool(Tenants):
 
     def _open_tenant(self, name: str) -> Tenant:  # the registry calls it once per name at a time
         folder = self.folder / name
-        address = moved_to(folder)
-        if address is not None:
-            raise TenantMoved(name, address)
+        self._refuse_unless_served_here(name, folder)
         tenant = Tenant(name, self.domain, folder, cipher=self._cipher(name, folder))
         with self._pool_lock:
             if self._closed:
@@ -120,10 +154,28 @@ class TenantPool(Tenants):
             self._close_idle(keep=name)
         return tenant
 
+    def _refuse_unless_served_here(self, name: str, folder: Path) -> None:
+        address = moved_to(folder)
+        if address is not None:
+            raise TenantMoved(name, address)
+        record = read_handover(folder)
+        if record is None or record.served_here:
+            return
+        if record.state == SEALED:
+            raise TenantSealed(name, record.peer)
+        if name not in self.arriving:  # arriving, and not being copied by this process: a copy cut off
+            raise TenantArriving(name, record.peer)
+
+    @staticmethod
+    def _served_here(folder: Path) -> bool:
+        record = read_handover(folder)
+        return moved_to(folder) is None and (record is None or record.served_here)
+
     def _cipher(self, name: str, folder: Path) -> TenantCipher | None:
         if self.keyring is None:
             return None
-        exists = (folder / LOG_FILE).exists()
+        # A key without a log: a creation (or a migration's copy) cut off before its log was made; its key is reused.
+        exists = (folder / LOG_FILE).exists() or self.keyring.has(name)
         try:
             keys = self.keyring.keys(name) if exists else self.keyring.create(name)
         except TenantShredded as error:

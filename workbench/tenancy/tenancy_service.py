@@ -7,16 +7,19 @@ import threading
 import grpc
 
 from domain.contracts.tenancy_pb2 import (
-    AdoptProgressReq, AdoptProgressResp, AdoptReq, AdoptResp, CompactReq, CompactResp, MigrateReq, MigrateResp,
+    AbandonReq, AbandonResp, AdoptProgressReq, AdoptProgressResp, AdoptReq, AdoptResp, CompactReq, CompactResp,
+    MigrateReq, MigrateResp,
 )
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
 from workbench.service.rpc import ServiceError, add_service, unary
 from workbench.service.tenants import BadTenantName, UnknownTenant, check_tenant_name
-from workbench.tenancy.adoption import Adoption
+from workbench.tenancy.adoption import Adoption, AdoptionRefused
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.migration import migrate_tenant
+from workbench.tenancy.handover import ARRIVING, read_handover
 from workbench.tenancy.pool import TenantPool
+from workbench.tenancy.resolution import Resolver
 
 SERVICE = "bf.TenancyService"
 
@@ -29,6 +32,8 @@ class TenancyService:
         self.address = ""  # this node's address, for targets to follow it: set once the server listens
         self._adoptions: dict[str, Adoption] = {}
         self._lock = threading.Lock()
+        self.resolver = Resolver(pool, credentials)
+        self.resolver.settle_all_later()  # handovers a killed run of this node left sealed
 
     def add_to(self, server: grpc.Server) -> str:
         add_service(server, SERVICE, {
@@ -36,6 +41,7 @@ class TenancyService:
             "Migrate": unary(f"{SERVICE}.Migrate", self.migrate, MigrateReq),
             "Adopt": unary(f"{SERVICE}.Adopt", self.adopt, AdoptReq),
             "AdoptProgress": unary(f"{SERVICE}.AdoptProgress", self.adopt_progress, AdoptProgressReq),
+            "Abandon": unary(f"{SERVICE}.Abandon", self.abandon, AbandonReq),
         })
         return SERVICE
 
@@ -55,28 +61,66 @@ class TenancyService:
         self._hold(request.tenant)[1]()
         if not request.to:
             raise ServiceError(Code.INVALID_ARGUMENT, "'to' (the target node's address) is empty")
-        done = migrate_tenant(self.pool, request.tenant, self.address, request.to, credentials=self.credentials)
+        done = migrate_tenant(self.pool, request.tenant, self.address, request.to, credentials=self.credentials,
+                              resolver=self.resolver)
         return MigrateResp(events=done.events, caught_up_live=done.caught_up_live,
                            pause_seconds=done.pause_seconds, total_seconds=done.total_seconds)
 
     def adopt(self, request: AdoptReq, context) -> AdoptResp:
         self._check_name(request.tenant)
+        if not request.attempt or request.epoch < 1:
+            raise ServiceError(Code.INVALID_ARGUMENT, "Adopt needs the move's epoch and attempt (is the source node older?)")
         with self._lock:
-            if request.tenant in self._adoptions or request.tenant in self.pool.names():
-                raise ServiceError(Code.ALREADY_EXISTS, f"tenant {request.tenant!r} already exists on this node")
-            self._adoptions[request.tenant] = Adoption(self.pool, request.tenant, request.source, self.credentials)
+            earlier = self._adoptions.pop(request.tenant, None)
+            if earlier is not None:
+                earlier.stop()  # a retry: the copy starts again
+            try:
+                self._adoptions[request.tenant] = Adoption.begin(self.pool, request.tenant, request.source, request.epoch,
+                                                                 request.attempt, self.credentials)
+            except AdoptionRefused as error:
+                raise ServiceError(Code.ALREADY_EXISTS, str(error)) from None
         return AdoptResp()
 
     def adopt_progress(self, request: AdoptProgressReq, context) -> AdoptProgressResp:
-        adoption = self._adoptions.get(request.tenant)
-        if adoption is None:
-            raise ServiceError(Code.NOT_FOUND, f"no adoption of tenant {request.tenant!r} on this node")
+        record = read_handover(self.pool.folder / request.tenant) if self._known(request.tenant) else None
+        if request.finish and record is not None and record.went_live(request.epoch, request.attempt):
+            return AdoptProgressResp(position=record.position, finished=True)
+        adoption = self._adoption(request.tenant)
         timeout = max(0.0, min(request.timeout_seconds, 30.0))
         if request.finish:
-            adoption.finish(request.position, timeout)
+            adoption.finish(request.position, request.attempt, timeout)
         elif adoption.wait_for(request.position, timeout):
             adoption.apply()
         return AdoptProgressResp(position=adoption.position, finished=adoption.finished, error=adoption.error)
+
+    def abandon(self, request: AbandonReq, context) -> AbandonResp:
+        record = read_handover(self.pool.folder / request.tenant) if self._known(request.tenant) else None
+        if record is None:
+            return AbandonResp(live=False)  # nothing of it here
+        if record.went_live(request.epoch, request.attempt):
+            return AbandonResp(live=True)
+        if record.state != ARRIVING or record.attempt != request.attempt:
+            return AbandonResp(live=False)  # not this attempt's copy: left alone
+        if not self._adoption(request.tenant).abandon():
+            return AbandonResp(live=True)
+        with self._lock:
+            self._adoptions.pop(request.tenant, None)
+        return AbandonResp(live=False)
+
+    def _adoption(self, name: str) -> Adoption:
+        """The adoption of `name` running here, or the copy an earlier run of this node left, taken up."""
+        with self._lock:
+            adoption = self._adoptions.get(name)
+            if adoption is None:
+                record = read_handover(self.pool.folder / name)
+                if record is None or record.state != ARRIVING:
+                    raise ServiceError(Code.NOT_FOUND, f"no adoption of tenant {name!r} on this node")
+                adoption = self._adoptions[name] = Adoption(self.pool, name, record, self.credentials, follow=False)
+            return adoption
+
+    def _known(self, name: str) -> bool:
+        self._check_name(name)
+        return (self.pool.folder / name).is_dir()
 
     def _hold(self, name: str):
         self._check_name(name)
