@@ -7,8 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
+from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenants
 from workbench.config import Project
 from workbench.core.domain import Domain
+from workbench.service.rpc import ServiceError
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
@@ -32,6 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="serve over TLS with DIR/server.pem and DIR/server.key (`bf certs DIR` makes them)")
     parser.add_argument("--max-open", type=int, metavar="N",
                         help="keep at most N tenants open, closing the least recently used (default: no bound)")
+    add_cluster_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -41,8 +44,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     domain = Domain.load(project)
     try:
         credentials = server_credentials(args.tls) if args.tls else None
-        tenants, keeping = node_tenants(domain, data, args.max_open)
-    except (MasterKeyError, CertificateError) as error:
+        tenants, keeping = cluster_tenants(args, domain, data) if args.cluster else node_tenants(domain, data, args.max_open)
+    except (MasterKeyError, CertificateError, ServiceError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy.address = address
+    if args.cluster:
+        tenants.serve_at(address)
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)
