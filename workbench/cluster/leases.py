@@ -62,11 +62,14 @@ class Leases:
         self._lock = threading.Lock()
 
     def _bucket(self, replicas: int):
+        """The bucket, made by the first node; its TTL rules (a node started with another one follows it)."""
         try:
-            return self.link.call(self.link.js.key_value(BUCKET))
+            kv = self.link.call(self.link.js.key_value(BUCKET))
         except BucketNotFoundError:
-            return self.link.call(self.link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=self.ttl,
-                                                                history=1))
+            kv = self.link.call(self.link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=self.ttl,
+                                                              history=1))
+        self.ttl = self.link.call(self.link.js.stream_info(f"KV_{BUCKET}")).config.max_age or self.ttl
+        return kv
 
     def _value(self, term: int) -> bytes:
         return json.dumps({"node": self.node, "address": self.address, "term": term}).encode()
