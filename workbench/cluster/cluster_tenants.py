@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 
+from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
 from workbench.cluster.link import ClusterUnavailable, NatsLink
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
@@ -41,6 +42,7 @@ class ClusterTenants(Tenants):
         self.known = self._tenants_bucket(replicas)
         self.leases = Leases(link, node, "", lease_seconds, replicas)
         self.forwarder = Forwarder()
+        self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
         self._name_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._stop = threading.Event()
@@ -166,7 +168,11 @@ class ClusterTenants(Tenants):
             threading.Thread(target=tenant.close, name=f"bf-drop-{name}", daemon=True).start()
 
     def _renew_leases(self) -> None:
+        beats = 0
         while not self._stop.wait(self.leases.ttl / 6):
+            beats += 1
+            if beats % 2 == 0:
+                self._beat()
             for name in self.leases.tenants():
                 try:
                     self.leases.renew(name)
@@ -175,6 +181,14 @@ class ClusterTenants(Tenants):
                     self._drop(name)
                 except ClusterUnavailable as error:
                     _LOG.warning("could not renew the lease on %r: %s", name, error.message)
+
+    def _beat(self) -> None:
+        tenants = {name: {"role": "owner", "position": tenant.log.last_position}
+                   for name, tenant in list(self._open.items())}
+        try:
+            beat(self.link, self._nodes, self.node, self.leases.address, tenants)
+        except ClusterUnavailable:
+            pass  # the next beat may get through
 
     def close(self) -> None:
         self._stop.set()

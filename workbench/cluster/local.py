@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.cluster.nats_servers import NatsCluster, free_port, wait_ready
+from workbench.cluster.nats_servers import NatsCluster, NatsServerMissing, free_port, wait_ready  # noqa: F401
 
 STATE_FILE = "cluster.json"
 START_SECONDS = 30.0
@@ -156,27 +156,39 @@ def read_state(folder: Path | str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def running_pids(state: dict) -> list[int]:
+    """The pids cluster.json names that still run from their folders."""
+    entries = state["nats"] + state["nodes"]
+    return [e["pid"] for e in entries if e.get("pid") and _runs_from(e["pid"], e["folder"]) and _alive(e["pid"])]
+
+
 def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
-    """SIGTERM every process cluster.json names that still runs from this folder, then wait
-    (and SIGKILL what hangs). Returns what was stopped."""
+    """SIGTERM every process cluster.json names that still runs from this folder, nodes
+    first (they give their leases up while JetStream still answers), wait for them (SIGKILL
+    what hangs), then the NATS servers. Returns what was stopped."""
     state = read_state(folder)
     if state is None:
         return []
-    stopped, pids = [], []
-    for kind, entry in [("nats", e) for e in state["nats"]] + [("node", e) for e in state["nodes"]]:
-        pid = entry.get("pid")
-        if pid and _runs_from(pid, entry["folder"]):
-            os.kill(pid, signal.SIGTERM)
-            pids.append(pid)
-            stopped.append(f"{kind} {entry.get('name') or entry.get('url')} (pid {pid})")
-    deadline = time.monotonic() + timeout
+    stopped = []
+    for kind, entries in (("node", state["nodes"]), ("nats", state["nats"])):
+        pids = []
+        for entry in entries:
+            pid = entry.get("pid")
+            if pid and _runs_from(pid, entry["folder"]) and _alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                pids.append(pid)
+                stopped.append(f"{kind} {entry.get('name') or entry.get('url')} (pid {pid})")
+        _wait_gone(pids, time.monotonic() + timeout)
+    (Path(folder) / STATE_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+def _wait_gone(pids: list[int], deadline: float) -> None:
     for pid in pids:
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
-    (Path(folder) / STATE_FILE).unlink(missing_ok=True)
-    return stopped
 
 
 def _runs_from(pid: int, folder: str) -> bool:
