@@ -7,8 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
+from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenants
 from workbench.config import Project
 from workbench.core.domain import Domain
+from workbench.service.rpc import ServiceError
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
@@ -37,6 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="keep at most N tenants open, closing the least recently used (default: no bound)")
     parser.add_argument(OPEN_FLAG, action="store_true",
                         help="serve a non-loopback address with no tokens: anyone who reaches it may do anything")
+    add_cluster_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -49,8 +52,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         credentials = server_credentials(args.tls) if args.tls else None
         interceptors, access = node_auth(domain, data, args.listen, bool(args.tls), args.insecure_no_auth)
         client_token()  # the token this node presents to others (migration): an unreadable one fails now
-        tenants, keeping = node_tenants(domain, data, args.max_open)
-    except (MasterKeyError, CertificateError, AuthError, ClientTokenError) as error:
+        tenants, keeping = cluster_tenants(args, domain, data) if args.cluster else node_tenants(domain, data, args.max_open)
+    except (MasterKeyError, CertificateError, AuthError, ClientTokenError, ServiceError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy.address = address
+    if args.cluster:
+        tenants.serve_at(address)
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)

@@ -99,31 +99,51 @@ class EventLog:
             return [[] for _ in requests]
         with self._lock:
             self._require_open()
-            version, position = self._version, self._last_position
-            now = time.time()
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                appended = []
-                for events in requests:
-                    logged = []
-                    if events:
-                        version += 1
-                    for type_name, data in events:
-                        position += 1
-                        stored = self._sealer.seal(position, data, type_name) if self._sealer else data
-                        db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
-                                   (position, version, type_name, stored, now))
-                        logged.append(LoggedEvent(position, version, type_name, data, now))
-                    appended.append(logged)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-            self._version, self._last_position = version, position
-            self._appended.notify_all()
+            appended = self._number(requests, time.time())
+            self._before_store(appended)
+            self._store(appended)
             return appended
+
+    def _number(self, requests: list[list[tuple[str, bytes]]], now: float) -> list[list[LoggedEvent]]:
+        """The requests' events at the next positions, each request under its own next version."""
+        version, position = self._version, self._last_position
+        appended = []
+        for events in requests:
+            if events:
+                version += 1
+            logged = []
+            for type_name, data in events:
+                position += 1
+                logged.append(LoggedEvent(position, version, type_name, data, now))
+            appended.append(logged)
+        return appended
+
+    def _before_store(self, appended: list[list[LoggedEvent]]) -> None:
+        """A hook for a log replicated elsewhere first (workbench/cluster/replicated_log.py):
+        raising here appends nothing."""
+
+    def _store(self, appended: list[list[LoggedEvent]]) -> None:
+        """Write numbered events in one commit (with the lock held) and wake the followers. All or nothing."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for logged in appended:
+                for event in logged:
+                    stored = self._sealer.seal(event.position, event.data, event.type) if self._sealer else event.data
+                    db.execute("INSERT INTO events(position, version, type, data, recorded) VALUES (?, ?, ?, ?, ?)",
+                               (event.position, event.version, event.type, stored, event.recorded))
+            self._store_more(db, appended)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        last = [event for logged in appended for event in logged][-1]
+        self._version, self._last_position = last.version, last.position
+        self._appended.notify_all()
+
+    def _store_more(self, db: sqlite3.Connection, appended: list[list[LoggedEvent]]) -> None:
+        """A hook: more to write in the same commit as the events."""
 
     def read(self, after: int = 0, limit: int = READ_PAGE) -> list[LoggedEvent]:
         """Up to `limit` events whose position is greater than `after`, in order."""

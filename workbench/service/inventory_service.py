@@ -19,7 +19,8 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
 from workbench.service.limits import check_limits
-from workbench.service.rpc import ServiceError, add_service, async_unary, hold_tenant, unary
+from workbench.service.forwarding import TenantElsewhere
+from workbench.service.rpc import ServiceError, add_service, async_unary, hold_tenant_on_loop, unary
 from workbench.service.tenants import Tenants
 
 
@@ -56,17 +57,21 @@ def add_domain_services(server: grpc.Server, domain: Domain, tenants: Tenants) -
             if request_type is None:
                 handlers[method.name] = _unimplemented(method, message_types, domain)
             else:
+                route = (f"/{service.full_name}/{method.name}", message_types[method.output_type.full_name])
                 handlers[method.name] = async_unary(
-                    method.full_name, _through_tenant(tenants, domain.registry.text_limits), request_type)
+                    method.full_name, _through_tenant(tenants, domain.registry.text_limits, route), request_type)
         add_service(server, service.full_name, handlers)
         names.append(service.full_name)
     return names
 
 
-def _through_tenant(tenants: Tenants, text_limits: dict[str, int]):
+def _through_tenant(tenants: Tenants, text_limits: dict[str, int], route: tuple[str, type]):
     async def behaviour(request: Any, context: grpc.aio.ServicerContext) -> Any:
         check_limits(request, text_limits)
-        tenant, release = hold_tenant(context, tenants)
+        try:
+            tenant, release = await hold_tenant_on_loop(context, tenants)
+        except TenantElsewhere as elsewhere:  # a cluster node that does not serve this tenant
+            return await elsewhere.forward(route[0], request, route[1], context)
         try:
             outcome = await tenant.run(request)
         finally:

@@ -12,6 +12,7 @@ one place decides every status:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -33,10 +34,11 @@ Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 
 
 class ServiceError(Exception):
-    def __init__(self, code: Code, message: str):
+    def __init__(self, code: Code, message: str, trailing: tuple[tuple[str, str], ...] = ()):
         super().__init__(f"{code.spec_name}: {message}")
         self.code = code
         self.message = message
+        self.trailing = trailing  # trailing metadata for the caller (a cluster's owner address)
 
 
 def status_of(code: Code) -> grpc.StatusCode:
@@ -85,6 +87,8 @@ def fitting_status(message: str) -> str:
 
 def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None:
     try:
+        if getattr(error, "trailing", ()):
+            context.set_trailing_metadata(error.trailing)
         context.abort(*_status(method, error))
     except grpc.aio.InternalError:
         pass  # the call has ended already (the server is stopping): nobody is left to tell
@@ -92,7 +96,7 @@ def _abort(context: grpc.ServicerContext, method: str, error: Exception) -> None
 
 async def _abort_on_loop(context: grpc.aio.ServicerContext, method: str, error: Exception) -> None:
     try:
-        await context.abort(*_status(method, error))
+        await context.abort(*_status(method, error), trailing_metadata=getattr(error, "trailing", ()))
     except grpc.aio.InternalError:
         pass  # the call has ended already
 
@@ -148,6 +152,14 @@ def tenant_name(context: grpc.ServicerContext) -> str:
         if key == TENANT_METADATA:
             return value
     return DEFAULT_TENANT
+
+
+async def hold_tenant_on_loop(context: grpc.aio.ServicerContext, tenants: Tenants) -> tuple[Tenant, Callable[[], None]]:
+    """`hold_tenant` from a coroutine: on a thread of the loop's executor when
+    getting the tenant may block (opening it, or a cluster node taking its lease)."""
+    if tenants.ready(tenant_name(context)):
+        return hold_tenant(context, tenants)
+    return await asyncio.get_running_loop().run_in_executor(None, hold_tenant, context, tenants)
 
 
 def hold_tenant(context: grpc.ServicerContext, tenants: Tenants) -> tuple[Tenant, Callable[[], None]]:

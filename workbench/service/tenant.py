@@ -69,7 +69,7 @@ Progress = Callable[[int, int], None]  # (events applied so far, events to apply
 
 class Tenant:
     def __init__(self, name: str, domain: Domain, folder: Path, progress: Progress | None = None,
-                 cipher: "TenantCipher | None" = None):
+                 cipher: "TenantCipher | None" = None, log: EventLog | None = None):
         self.name = name
         # Encryption at rest (workbench/tenancy/tenant_cipher.py): seals the log's
         # events and opens the state with SQLCipher; None keeps both in the clear.
@@ -87,7 +87,8 @@ class Tenant:
         self._state_since: float | None = None  # when the state's open transaction began
         self._state_timer: threading.Timer | None = None  # commits an idle tenant's state
         self._closed = False
-        self.log = EventLog(self.folder / LOG_FILE, cipher.sealer if cipher else None)
+        # `log`: another backend of the same interface (a replicated log, workbench/cluster/).
+        self.log = log if log is not None else EventLog(self.folder / LOG_FILE, cipher.sealer if cipher else None)
         self.db = self._open_state()
         self.position, self.version = self.db.execute("SELECT position, version FROM bf_projection").fetchone()
         if self.position > self.log.last_position:

@@ -66,6 +66,10 @@ class Tenants:
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
             return self._open_tenant(name)
 
+    def ready(self, name: str) -> bool:
+        """True when `get(name)` returns at once (the tenant is open): nothing to open, no wait."""
+        return name in self._open
+
     def hold(self, name: str = DEFAULT_TENANT) -> tuple[Tenant, Callable[[], None]]:
         """The open tenant `name`, kept open until the returned release is called
         (a pool that closes idle tenants, workbench/tenancy/pool.py, honours it)."""

@@ -1,0 +1,176 @@
+"""Cluster mode with real NATS servers and real `bf serve --cluster` processes.
+
+One local cluster (3 NATS servers forming JetStream, 2 bf nodes, leases of
+1.5 s) is shared by the module; each test uses tenants of its own.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import grpc
+import pytest
+
+from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc
+from domain.contracts.cluster_pb2 import ClusterLogGroup
+from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp
+from tests.conftest import ROOT
+
+pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '.[test]')")
+
+from workbench.cluster.leases import Leases, Owner  # noqa: E402
+from workbench.cluster.link import NatsLink  # noqa: E402
+from workbench.cluster.local import LocalCluster  # noqa: E402
+from workbench.cluster.replicated_log import STREAM, LogFenced, ReplicatedLog, subject_of  # noqa: E402
+from workbench.service.forwarding import owner_of  # noqa: E402
+from workbench.service.rpc import TENANT_METADATA  # noqa: E402
+
+LEASE_SECONDS = 1.5
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    local = LocalCluster(tmp_path_factory.mktemp("cluster"), ROOT, nodes=2, lease_seconds=LEASE_SECONDS).start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="module")
+def link(cluster):
+    link = NatsLink(cluster.nats.urls, name="bf-test")
+    yield link
+    link.close()
+
+
+def create_tenant(address: str, name: str) -> None:
+    with grpc.insecure_channel(address) as channel:
+        create = channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
+                                     CreateTenantResp.FromString)
+        assert create(CreateTenantReq(name=name)).created
+
+
+def stub(address: str) -> inventory_pb2_grpc.InventoryServiceStub:
+    return inventory_pb2_grpc.InventoryServiceStub(grpc.insecure_channel(address))
+
+
+def add_location(address: str, tenant: str, name: str) -> str:
+    reply = stub(address).AddLocations(inv.AddLocationsReq(locs=[inv.AddLocationsReq.Loc(name=name)]),
+                                       metadata=[(TENANT_METADATA, tenant)], timeout=10)
+    return reply.locs[0].uid
+
+
+def listed(address: str, tenant: str) -> dict[str, str]:
+    reply = stub(address).ListLocations(inv.ListLocationsReq(), metadata=[(TENANT_METADATA, tenant)], timeout=10)
+    return {loc.name: loc.uid for loc in reply.locs}
+
+
+def log_groups(link: NatsLink, tenant: str) -> list[tuple[str, int, list[int]]]:
+    """The tenant's log on JetStream: (writer, term, positions) per group, in order."""
+    groups, seq = [], 0
+    while True:
+        try:
+            message = link.call(link.js.get_msg(STREAM, seq=seq + 1, subject=subject_of(tenant), next=True))
+        except Exception:  # nats-py: NotFoundError past the last message
+            return groups
+        seq = message.seq
+        group = ClusterLogGroup.FromString(message.data)
+        groups.append((group.writer, group.term, [e.position for e in group.events]))
+
+
+def test_a_log_whose_view_is_stale_cannot_append(link, tmp_path):
+    """Fencing by the log itself: node A appends, node B catches up and appends; A, which
+    still believes it may write (its lease check passes), is refused and appends nothing."""
+    a = ReplicatedLog(tmp_path / "a.db", link, "fence-log", "node-a", term=lambda: 1)
+    b = ReplicatedLog(tmp_path / "b.db", link, "fence-log", "node-b", term=lambda: 2)
+    try:
+        a.pull(), b.pull()
+        a.append([("protos.X", b"one")])
+        assert b.pull() == 1
+        b.append([("protos.X", b"two")])
+        with pytest.raises(LogFenced):
+            a.append([("protos.X", b"three")])
+        assert a.stale and a.last_position == 1
+        with pytest.raises(LogFenced):  # stale until it catches up, even if JetStream would take it now
+            a.append([("protos.X", b"four")])
+        assert log_groups(link, "fence-log") == [("node-a", 1, [1]), ("node-b", 2, [2])]
+        assert a.pull() == 1 and not a.stale
+        assert [e.data for e in a.read()] == [b"one", b"two"]
+    finally:
+        a.close(), b.close()
+
+
+def test_a_lease_is_taken_once_and_moves_after_its_ttl(link):
+    mine, theirs = Leases(link, "node-a", "addr-a"), Leases(link, "node-b", "addr-b")
+    assert mine.ttl == LEASE_SECONDS  # the bucket's TTL rules, whatever a node was started with
+    lease = mine.take("lease-t")
+    assert not isinstance(lease, Owner)
+    assert theirs.take("lease-t") == Owner("node-a", "addr-a", lease.revision)
+    mine.renew("lease-t")
+    mine.forget("lease-t")  # node A goes silent: no more renewals
+    time.sleep(LEASE_SECONDS + 0.5)
+    taken = theirs.take("lease-t")
+    assert not isinstance(taken, Owner) and taken.term > lease.term
+    theirs.release("lease-t")
+
+
+def terms_never_go_back(groups: list[tuple[str, int, list[int]]]) -> bool:
+    """One writer per term, terms in order: the log never shows two writers at once."""
+    writers: dict[int, str] = {}
+    for writer, term, _ in groups:
+        if writers.setdefault(term, writer) != writer:
+            return False
+    terms = [term for _, term, _ in groups]
+    return terms == sorted(terms)
+
+
+def test_any_node_serves_and_another_takes_over_when_the_owner_dies(cluster, link):
+    first, second = cluster.nodes
+    create_tenant(second.address, "failover")
+    acknowledged = {f"a{i}": add_location(first.address, "failover", f"a{i}") for i in range(5)}
+    acknowledged["b0"] = add_location(second.address, "failover", "b0")  # forwarded to the owner
+    assert listed(second.address, "failover") == acknowledged
+    owner = cluster.nodes[[n.address for n in cluster.nodes].index(_owner(link, "failover"))]
+    survivor = second if owner is first else first
+    owner.kill()
+    killed = time.monotonic()
+    while True:
+        try:
+            acknowledged["after"] = add_location(survivor.address, "failover", "after")
+            break
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.UNAVAILABLE, error.details()
+            assert owner_of(error) == owner.address
+            assert time.monotonic() - killed < LEASE_SECONDS + 5
+            time.sleep(0.1)
+    failover = time.monotonic() - killed
+    assert LEASE_SECONDS * 0.5 < failover < LEASE_SECONDS + 3
+    assert listed(survivor.address, "failover") == acknowledged
+    cluster.restart_node(cluster.nodes.index(owner))
+    assert listed(owner.address, "failover") == acknowledged  # forwarded to the new owner
+    assert terms_never_go_back(log_groups(link, "failover"))
+
+
+def test_an_old_owner_that_wakes_up_cannot_append(cluster, link):
+    """The owner is frozen (SIGSTOP) long past its lease; another node takes the tenant
+    and writes; the old owner, woken, must not append: its writes go to the new owner."""
+    first, second = cluster.nodes
+    create_tenant(first.address, "wakes")
+    acknowledged = {"before": add_location(first.address, "wakes", "before")}
+    owner = next(n for n in cluster.nodes if n.address == _owner(link, "wakes"))
+    other = second if owner is first else first
+    owner.process.send_signal(signal.SIGSTOP)
+    try:
+        time.sleep(LEASE_SECONDS + 0.5)
+        acknowledged["taken"] = add_location(other.address, "wakes", "taken")
+    finally:
+        owner.process.send_signal(signal.SIGCONT)
+    acknowledged["woken"] = add_location(owner.address, "wakes", "woken")
+    assert listed(owner.address, "wakes") == acknowledged
+    groups = log_groups(link, "wakes")
+    assert [writer for writer, _, _ in groups] == [owner.name, other.name, other.name]
+    assert terms_never_go_back(groups)
+
+
+def _owner(link: NatsLink, tenant: str) -> str:
+    return Leases(link, "probe", "").owner(tenant).address

@@ -1,0 +1,200 @@
+"""The tenants as one node of a cluster sees them: every tenant is known to
+every node, and a node serves the ones it holds the lease of.
+
+`get(name)` returns the open tenant while this node's lease on it is valid and
+its log not stale; otherwise it takes the lease (free, or expired after its
+owner died), pulls what its cached log lacks from JetStream, opens the tenant
+(whose state catches up from the cache) and serves it; when another node holds
+the lease it raises `TenantElsewhere` with that node's address (the service
+forwards the call there). A thread renews the leases this node holds; a lease
+lost closes the tenant here. Which tenants exist is a KV bucket too.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections import defaultdict
+from pathlib import Path
+
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+
+from workbench.cluster.heartbeats import beat, nodes_bucket
+from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
+from workbench.cluster.link import ClusterUnavailable, NatsLink
+from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
+from workbench.cluster.replicated_log import CacheAhead, ReplicatedLog, ensure_stream
+from workbench.core.domain import Domain
+from workbench.service.forwarding import Forwarder, TenantElsewhere
+from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, check_tenant_name
+
+TENANTS_BUCKET = "bf_tenants"
+_LOG = logging.getLogger("bf.cluster")
+
+
+class ClusterTenants(Tenants):
+    def __init__(self, domain: Domain, data_dir: Path | str, link: NatsLink, node: str,
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3):
+        self.link, self.node = link, node
+        ensure_stream(link, replicas)
+        self.known = self._tenants_bucket(replicas)
+        self.leases = Leases(link, node, "", lease_seconds, replicas)
+        self.forwarder = Forwarder()
+        self._nodes = nodes_bucket(link, replicas)
+        self._names: set[str] = set()
+        self._name_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._stop = threading.Event()
+        self._renewer = threading.Thread(target=self._renew_leases, name="bf-leases", daemon=True)
+        super().__init__(domain, data_dir)
+        self._renewer.start()
+
+    def serve_at(self, address: str) -> None:
+        """Name this node's gRPC address in the leases it takes (known once the server listens)."""
+        self.leases.address = address
+
+    def _tenants_bucket(self, replicas: int):
+        try:
+            return self.link.call(self.link.js.key_value(TENANTS_BUCKET))
+        except BucketNotFoundError:
+            return self.link.call(self.link.js.create_key_value(bucket=TENANTS_BUCKET, replicas=replicas, history=1))
+
+    def ready(self, name: str) -> bool:
+        tenant = self._open.get(name)
+        return tenant is not None and self._serving(name, tenant)
+
+    def get(self, name: str = DEFAULT_TENANT) -> Tenant:
+        tenant = self._open.get(name)
+        if tenant is not None and self._serving(name, tenant):
+            return tenant
+        check_tenant_name(name)
+        with self._name_locks[name]:
+            tenant = self._open.get(name)
+            if tenant is not None and self._serving(name, tenant):
+                return tenant
+            if tenant is not None:
+                self._drop(name)
+            if not self._exists(name):
+                raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
+            lease = self.leases.held(name) or self.leases.take(name)
+            if isinstance(lease, Owner):
+                raise TenantElsewhere(name, lease.address, self.forwarder)
+            try:
+                return self._open_tenant(name)
+            except BaseException:
+                self.leases.release(name)
+                raise
+
+    def _serving(self, name: str, tenant: Tenant) -> bool:
+        lease = self.leases.held(name)
+        if lease is None or tenant.log.stale or tenant.log.closed:
+            return False
+        try:
+            lease.check()
+            return True
+        except LeaseLost:
+            return False
+
+    def create(self, name: str) -> bool:
+        check_tenant_name(name)
+        try:
+            self.link.call(self.known.create(name, b""))
+        except KeyWrongLastSequenceError:
+            return False
+        self._names.add(name)
+        return True
+
+    def names(self) -> list[str]:
+        try:
+            return sorted(self.link.call(self.known.keys()))
+        except NoKeysError:
+            return []
+
+    def _exists(self, name: str) -> bool:
+        if name not in self._names:
+            try:
+                self.link.call(self.known.get(name))
+            except KeyNotFoundError:
+                return False
+            self._names.add(name)
+        return True
+
+    def _open_tenant(self, name: str) -> Tenant:
+        if self._closed:
+            raise ClusterUnavailable("the node is stopping")
+        folder = self.folder / name
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log = self._pulled_log(name, folder)
+        try:
+            tenant = Tenant(name, self.domain, folder, log=log)
+        except BaseException:
+            log.close()
+            raise
+        with self._lock:
+            self._open[name] = tenant
+        return tenant
+
+    def _pulled_log(self, name: str, folder: Path) -> ReplicatedLog:
+        """The tenant's cached log, caught up with the cluster's (rebuilt when it knows more than the cluster)."""
+        log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
+        try:
+            log.pull()
+            return log
+        except CacheAhead as error:
+            log.close()
+            _LOG.warning("%s; rebuilding this node's copy of %r from the cluster", error, name)
+            shutil.rmtree(folder)
+            folder.mkdir(mode=0o700)
+            log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
+            log.pull()
+            return log
+        except BaseException:
+            log.close()
+            raise
+
+    def _term(self, name: str) -> int:
+        lease: Lease | None = self.leases.held(name)
+        if lease is None:
+            raise LeaseLost(f"tenant {name!r}: this node does not hold its lease")
+        return lease.check()
+
+    def _drop(self, name: str) -> None:
+        """Stop serving `name` here (lease lost or log stale): close it on a thread of its own,
+        since a group may still be running (it will fail to append)."""
+        with self._lock:
+            tenant = self._open.pop(name, None)
+        if tenant is not None:
+            threading.Thread(target=tenant.close, name=f"bf-drop-{name}", daemon=True).start()
+
+    def _renew_leases(self) -> None:
+        beats = 0
+        while not self._stop.wait(self.leases.ttl / 6):
+            beats += 1
+            if beats % 2 == 0:
+                self._beat()
+            for name in self.leases.tenants():
+                try:
+                    self.leases.renew(name)
+                except LeaseLost:
+                    _LOG.warning("lost the lease on %r: no longer serving it here", name)
+                    self._drop(name)
+                except ClusterUnavailable as error:
+                    _LOG.warning("could not renew the lease on %r: %s", name, error.message)
+
+    def _beat(self) -> None:
+        tenants = {name: {"role": "owner", "position": tenant.log.last_position}
+                   for name, tenant in list(self._open.items())}
+        try:
+            beat(self.link, self._nodes, self.node, self.leases.address, tenants)
+        except ClusterUnavailable:
+            pass  # the next beat may get through
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._renewer.is_alive():
+            self._renewer.join()
+        names = list(self._open)
+        super().close()
+        for name in names:  # closed first: nothing appends after its lease is given up
+            self.leases.release(name)

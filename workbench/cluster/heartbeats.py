@@ -1,0 +1,42 @@
+"""Each node says, about once a second, that it lives and how far each tenant it
+holds has got: a JetStream KV bucket `bf_nodes` whose entries expire when a node
+stops saying it. `bf cluster status` reads it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError
+
+from workbench.cluster.link import NatsLink
+
+BUCKET = "bf_nodes"
+FORGET_SECONDS = 10.0  # a node silent this long drops out of the bucket
+
+
+def nodes_bucket(link: NatsLink, replicas: int = 3):
+    try:
+        return link.call(link.js.key_value(BUCKET))
+    except BucketNotFoundError:
+        return link.call(link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=FORGET_SECONDS, history=1))
+
+
+def beat(link: NatsLink, kv, node: str, address: str, tenants: dict[str, dict]) -> None:
+    """`tenants`: name -> {"role": "owner" | "replica", "position": int}."""
+    value = {"address": address, "time": time.time(), "tenants": tenants}
+    link.call(kv.put(node, json.dumps(value).encode()))
+
+
+def read_nodes(link: NatsLink, kv) -> dict[str, dict]:
+    try:
+        names = link.call(kv.keys())
+    except NoKeysError:
+        return {}
+    nodes = {}
+    for name in names:
+        try:
+            nodes[name] = json.loads(link.call(kv.get(name)).value)
+        except KeyNotFoundError:
+            continue
+    return nodes

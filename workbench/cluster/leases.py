@@ -1,0 +1,155 @@
+"""Who serves which tenant: leases in a JetStream KV bucket (R3) with a TTL.
+
+The key is the tenant, the value the owner's node id and gRPC address. Taking
+a free lease is a `create` (refused while the key lives); the owner renews it
+with revision-checked `update`s well within the TTL; a key not renewed for TTL
+seconds expires (the bucket's max age), and then any node may take it. The
+revision at which a node took the lease is its *term*: every group it appends
+carries it, so a tenant's log shows its owners one after another.
+
+A node trusts its own lease only until `taken + TTL - margin` on its own
+monotonic clock (taken = just before it asked): JetStream expires the key no
+earlier than TTL after it stored it, so the old owner stops before a new one
+can start. The log's fencing (replicated_log.py) covers the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+
+from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
+from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable
+
+BUCKET = "bf_leases"
+SAFETY_SHARE = 0.75  # trust a lease for this share of its TTL after asking for it
+
+
+class LeaseLost(Unavailable):
+    """This node no longer (surely) holds the tenant's lease."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    node: str
+    address: str
+    revision: int
+
+
+@dataclass
+class Lease:
+    tenant: str
+    term: int  # the revision at which it was taken
+    revision: int  # the latest (renewed) revision
+    valid_until: float  # on this node's monotonic clock
+
+    def check(self) -> int:
+        """The lease's term, or LeaseLost when it may have expired."""
+        if time.monotonic() >= self.valid_until:
+            raise LeaseLost(f"tenant {self.tenant!r}: this node's lease ran out before it was renewed")
+        return self.term
+
+
+class Leases:
+    def __init__(self, link: NatsLink, node: str, address: str, ttl: float = DEFAULT_LEASE_SECONDS, replicas: int = 3):
+        self.link, self.node, self.address, self.ttl = link, node, address, ttl
+        self.kv = self._bucket(replicas)
+        self._held: dict[str, Lease] = {}
+        self._lock = threading.Lock()
+
+    def _bucket(self, replicas: int):
+        """The bucket, made by the first node; its TTL rules (a node started with another one follows it)."""
+        try:
+            kv = self.link.call(self.link.js.key_value(BUCKET))
+        except BucketNotFoundError:
+            kv = self.link.call(self.link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=self.ttl,
+                                                              history=1))
+        self.ttl = self.link.call(self.link.js.stream_info(f"KV_{BUCKET}")).config.max_age or self.ttl
+        return kv
+
+    def _value(self, term: int) -> bytes:
+        return json.dumps({"node": self.node, "address": self.address, "term": term}).encode()
+
+    def held(self, tenant: str) -> Lease | None:
+        return self._held.get(tenant)
+
+    def take(self, tenant: str) -> Lease | Owner:
+        """The lease on `tenant` (taken now if free), or who owns it."""
+        asked = time.monotonic()
+        try:
+            revision = self.link.call(self.kv.create(tenant, self._value(0)))
+        except KeyWrongLastSequenceError:
+            owner = self.owner(tenant)
+            if owner is None:  # expired between the two calls
+                return self.take(tenant)
+            if owner.node != self.node:
+                return owner
+            revision = self._reclaim(tenant, owner.revision)  # ours from before a restart: the term starts anew
+            if revision is None:
+                return self.owner(tenant) or Owner("?", "", 0)
+        lease = Lease(tenant, revision, revision, asked + self.ttl * SAFETY_SHARE)
+        with self._lock:
+            self._held[tenant] = lease
+        return lease
+
+    def _reclaim(self, tenant: str, revision: int) -> int | None:
+        try:
+            return self.link.call(self.kv.update(tenant, self._value(0), last=revision))
+        except KeyWrongLastSequenceError:
+            return None
+
+    def owner(self, tenant: str) -> Owner | None:
+        try:
+            entry = self.link.call(self.kv.get(tenant))
+        except KeyNotFoundError:
+            return None
+        value = json.loads(entry.value)
+        return Owner(value["node"], value["address"], entry.revision)
+
+    def renew(self, tenant: str) -> None:
+        """Renew a held lease; LeaseLost when another node took it (ClusterUnavailable: try again soon)."""
+        lease = self._held.get(tenant)
+        if lease is None:
+            raise LeaseLost(f"tenant {tenant!r}: no lease held")
+        asked = time.monotonic()
+        try:
+            revision = self.link.call(self.kv.update(tenant, self._value(lease.term), last=lease.revision))
+        except KeyWrongLastSequenceError:
+            self.forget(tenant)
+            raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
+        lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
+
+    def release(self, tenant: str) -> None:
+        """Give the lease up now (a clean stop or a handover): the next node need not wait for the TTL."""
+        lease = self.forget(tenant)
+        if lease is None:
+            return
+        try:
+            self.link.call(self.kv.delete(tenant, last=lease.revision))
+        except (KeyWrongLastSequenceError, ClusterUnavailable):
+            pass  # taken already, or it expires by itself
+
+    def forget(self, tenant: str) -> Lease | None:
+        with self._lock:
+            return self._held.pop(tenant, None)
+
+    def tenants(self) -> list[str]:
+        with self._lock:
+            return list(self._held)
+
+    def all_owners(self) -> dict[str, Owner]:
+        """Every live lease (for `bf cluster status`)."""
+        try:
+            keys = self.link.call(self.kv.keys())
+        except Exception:  # nats-py raises NoKeysError for an empty bucket
+            return {}
+        owners = {}
+        for key in keys:
+            owner = self.owner(key)
+            if owner is not None:
+                owners[key] = owner
+        return owners

@@ -1,0 +1,106 @@
+"""One node's connection to the NATS cluster, used from plain threads.
+
+nats-py is asyncio; bf's tenants lead their groups on threads. The link runs
+its own event loop on a thread of its own and `call` hands it a coroutine and
+waits for the result, so a tenant's append is an ordinary blocking call. The
+client knows every server and reconnects to another when one dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any, Awaitable, Callable
+
+import nats
+from nats.js import JetStreamContext
+from nats.js.errors import APIError
+
+from workbench.core.codes import Code
+from workbench.service.rpc import ServiceError
+
+_LOG = logging.getLogger("bf.cluster")
+READY_SECONDS = 30.0
+CALL_SECONDS = 5.0  # the longest one JetStream request may take (a server died: the client reconnects)
+
+
+class Unavailable(ServiceError):
+    """UNAVAILABLE: the caller may try again (here, or at another node)."""
+
+    def __init__(self, message: str):
+        super().__init__(Code.UNAVAILABLE, message)
+
+
+class ClusterUnavailable(Unavailable):
+    """JetStream did not answer in time: no quorum, or every server out of reach."""
+
+
+class NatsLink:
+    def __init__(self, urls: list[str] | str, name: str = "bf", connect_seconds: float = READY_SECONDS):
+        self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="bf-nats", daemon=True)
+        self._thread.start()
+        self.nc = self._connect(name, time.monotonic() + connect_seconds)
+        self.js: JetStreamContext = self.nc.jetstream(timeout=CALL_SECONDS)
+
+    def _connect(self, name: str, deadline: float) -> nats.NATS:
+        """Connect to any server, retrying until `deadline` (servers may still be starting)."""
+        while True:
+            try:
+                return self.call(nats.connect(
+                    servers=self.urls, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.2,
+                    connect_timeout=1, ping_interval=2, max_outstanding_pings=2, error_cb=_quiet,
+                    disconnected_cb=_quiet_event, reconnected_cb=_quiet_event))
+            except (OSError, ClusterUnavailable, nats.errors.NoServersError) as error:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise ClusterUnavailable(f"cannot reach NATS at {','.join(self.urls)}: {error}") from None
+                time.sleep(0.2)
+
+    def call(self, coroutine: Awaitable, timeout: float = CALL_SECONDS + 1) -> Any:
+        """Run `coroutine` on the link's loop and return its result (its error raised here)."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise ClusterUnavailable(f"JetStream did not answer within {timeout:.0f} s") from None
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError) as error:
+            raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
+
+    def run_on_loop(self, function: Callable[[], Any]) -> None:
+        self._loop.call_soon_threadsafe(function)
+
+    def wait_for_jetstream(self, deadline: float) -> None:
+        """Retry until a replicated stream can be made (the meta leader is elected and JetStream answers)."""
+        last = "no answer"
+        while time.monotonic() < deadline:
+            try:
+                self.call(self.js.add_stream(name="BF_READY", subjects=["bf.ready"], num_replicas=len(self.urls),
+                                             max_msgs=1), timeout=3)
+                return
+            except (ClusterUnavailable, APIError) as error:
+                last = str(error)
+                time.sleep(0.2)
+        raise ClusterUnavailable(f"the NATS cluster at {','.join(self.urls)} is not ready: {last}")
+
+    def close(self) -> None:
+        try:
+            if getattr(self, "nc", None) is not None:
+                self.call(self.nc.close(), timeout=5)
+        except Exception:
+            pass  # closing a link to a dead cluster: nothing left to tell it
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+async def _quiet(error: Exception) -> None:
+    _LOG.debug("nats: %s", error)  # a server went away: the client reconnects to another by itself
+
+
+async def _quiet_event() -> None:
+    pass

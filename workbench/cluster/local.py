@@ -1,0 +1,211 @@
+"""A whole cluster on this machine: NATS servers and `bf serve --cluster` nodes,
+each a real process with its own folder and log under one data folder.
+
+Used by `bf cluster up/status/down`, `bf chaos` and the tests. Every process
+keeps its ports when restarted, so addresses handed out stay valid.
+
+    <folder>/cluster.json     what runs: ports, pids, addresses (for status and down)
+    <folder>/nats-<n>/        a NATS server: nats.conf, nats.log, jetstream/
+    <folder>/node-<n>/        a bf node: its tenants' cached logs and states, serve.log
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.cluster.nats_servers import NatsCluster, NatsServerMissing, free_port, wait_ready  # noqa: F401
+
+STATE_FILE = "cluster.json"
+START_SECONDS = 30.0
+READY_PREFIX = "bf serve: listening on "
+
+
+class NodeFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class BfNode:
+    number: int
+    folder: Path
+    port: int
+    process: subprocess.Popen | None = None
+    _log_offset: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"n{self.number}"
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "serve.log"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, project_root: Path, nats_urls: str, lease_seconds: float) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "a") as log:  # stdout too: the node outlives `bf cluster up`, a pipe would not
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workbench.cli", "--project", str(project_root), "serve",
+                 "--listen", self.address, "--data", str(self.folder), "--cluster", nats_urls,
+                 "--node", self.name, "--lease-seconds", str(lease_seconds)],
+                stdout=log, stderr=log, start_new_session=True, cwd=project_root)
+
+    def wait_listening(self, timeout: float = START_SECONDS) -> None:
+        """Until its log says it listens (or it died, or `timeout` passed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.running:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_offset)
+                if READY_PREFIX.encode() in log.read():
+                    return
+            time.sleep(0.05)
+        self.kill()
+        raise NodeFailed(f"bf node {self.name} did not start; see {self.log_path}")
+
+    def kill(self) -> None:
+        if self.running:
+            self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.running:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class LocalCluster:
+    def __init__(self, folder: Path | str, project_root: Path, nodes: int = 3, nats: int = 3,
+                 lease_seconds: float = 3.0):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.project_root = Path(project_root)
+        self.lease_seconds = lease_seconds
+        self.nats = NatsCluster(self.folder, nats)
+        self.nodes = [BfNode(n + 1, self.folder / f"node-{n + 1}", free_port()) for n in range(nodes)]
+
+    @property
+    def addresses(self) -> list[str]:
+        return [node.address for node in self.nodes]
+
+    def start(self) -> "LocalCluster":
+        self.nats.start()
+        try:
+            wait_ready(self.nats.urls)
+            for node in self.nodes:
+                node.start(self.project_root, self.nats.url_list, self.lease_seconds)
+            for node in self.nodes:
+                node.wait_listening()
+        except BaseException:
+            self.stop()
+            raise
+        self.save()
+        return self
+
+    def restart_node(self, index: int) -> None:
+        node = self.nodes[index]
+        node.kill()
+        node.start(self.project_root, self.nats.url_list, self.lease_seconds)
+        node.wait_listening()
+
+    def restart_nats(self, index: int) -> None:
+        self.nats.restart(index)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        self.nats.stop()
+        (self.folder / STATE_FILE).unlink(missing_ok=True)
+
+    def save(self) -> None:
+        """Write what runs to cluster.json, for `bf cluster status` and `bf cluster down` in another process."""
+        state = {
+            "nats": [{"url": s.url, "pid": s.process.pid if s.running else None, "folder": str(s.folder)}
+                     for s in self.nats.servers],
+            "nodes": [{"name": n.name, "address": n.address, "pid": n.process.pid if n.running else None,
+                       "folder": str(n.folder)} for n in self.nodes],
+            "lease_seconds": self.lease_seconds,
+        }
+        path = self.folder / STATE_FILE
+        path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        os.chmod(path, 0o600)
+
+
+def read_state(folder: Path | str) -> dict | None:
+    path = Path(folder) / STATE_FILE
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def running_pids(state: dict) -> list[int]:
+    """The pids cluster.json names that still run from their folders."""
+    entries = state["nats"] + state["nodes"]
+    return [e["pid"] for e in entries if e.get("pid") and _runs_from(e["pid"], e["folder"]) and _alive(e["pid"])]
+
+
+def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
+    """SIGTERM every process cluster.json names that still runs from this folder, nodes
+    first (they give their leases up while JetStream still answers), wait for them (SIGKILL
+    what hangs), then the NATS servers. Returns what was stopped."""
+    state = read_state(folder)
+    if state is None:
+        return []
+    stopped = []
+    for kind, entries in (("node", state["nodes"]), ("nats", state["nats"])):
+        pids = []
+        for entry in entries:
+            pid = entry.get("pid")
+            if pid and _runs_from(pid, entry["folder"]) and _alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                pids.append(pid)
+                stopped.append(f"{kind} {entry.get('name') or entry.get('url')} (pid {pid})")
+        _wait_gone(pids, time.monotonic() + timeout)
+    (Path(folder) / STATE_FILE).unlink(missing_ok=True)
+    return stopped
+
+
+def _wait_gone(pids: list[int], deadline: float) -> None:
+    for pid in pids:
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _runs_from(pid: int, folder: str) -> bool:
+    """The pid is still the process we started (its command line names its folder), not a reused pid."""
+    try:
+        return folder in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        return status != "Z"
+    except OSError:
+        return True

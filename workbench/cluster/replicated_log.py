@@ -1,0 +1,161 @@
+"""A tenant's event log whose truth is a subject of a JetStream stream.
+
+The stream `BF_LOG` (R3: Raft inside NATS, three copies) holds every tenant's
+log on the subject `bf.log.<tenant>`; one message is one group commit (the
+events of every request of the group), so a group is all or nothing. The
+node's `log.db` is a cache of that subject: an append goes to JetStream first
+and is written to the cache (and acknowledged) only once JetStream acked it;
+opening a tenant pulls what the cache lacks.
+
+Fencing: each append carries `Nats-Expected-Last-Subject-Sequence`, the stream
+sequence of the last message this node knows on the tenant's subject. If any
+other node appended since, JetStream refuses (err 10071) and this log turns
+stale: it appends nothing more, and the tenant must be reopened (and caught up)
+before it serves again. So a node that lost the tenant can never append, even
+when it has not noticed yet. An append whose fate is unknown (JetStream did not
+answer in time) turns the log stale too: only the cluster's log can say.
+
+The cache's own file is not fsynced per commit (JetStream holds the truth); it
+records the stream sequence it has reached in `bf_stream`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from nats.js import api
+from nats.js.errors import APIError, NotFoundError
+
+from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
+from workbench.cluster.link import CALL_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.service.event_log import EventLog, LoggedEvent
+
+STREAM = "BF_LOG"
+SUBJECT_PREFIX = "bf.log."
+WRONG_LAST_SEQUENCE = 10071
+PULL_BATCH = 500  # messages written to the cache in one commit while pulling
+
+_STREAM_TABLE = """
+CREATE TABLE IF NOT EXISTS bf_stream (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+INSERT OR IGNORE INTO bf_stream(id, seq) VALUES (1, 0);
+"""
+
+
+class LogFenced(Unavailable):
+    """This node's view of the tenant's log is stale: it may not append."""
+
+
+class CacheAhead(RuntimeError):
+    """The local cache knows messages the cluster's log does not (the cluster lost its data)."""
+
+
+def subject_of(tenant: str) -> str:
+    return SUBJECT_PREFIX + tenant
+
+
+def ensure_stream(link: NatsLink, replicas: int) -> None:
+    config = api.StreamConfig(name=STREAM, subjects=[SUBJECT_PREFIX + ">"], num_replicas=replicas,
+                              storage=api.StorageType.FILE, allow_direct=True)
+    try:
+        link.call(link.js.add_stream(config))
+    except APIError as error:
+        if "already in use" not in str(error):
+            raise
+
+
+def decode_group(data: bytes) -> list[LoggedEvent]:
+    group = ClusterLogGroup.FromString(data)
+    return [LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in group.events]
+
+
+class ReplicatedLog(EventLog):
+    def __init__(self, path: Path | str, link: NatsLink, tenant: str, writer: str,
+                 term: Callable[[], int] = lambda: 0):
+        """`term()` is the revision of the lease this node holds on the tenant; it raises when the lease is not valid."""
+        super().__init__(path)
+        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: the cluster's log is the durable copy
+        self._db.executescript(_STREAM_TABLE)
+        self._seq = self._db.execute("SELECT seq FROM bf_stream").fetchone()[0]
+        self._link, self.tenant, self.subject, self.writer, self._term = link, tenant, subject_of(tenant), writer, term
+        self.stale = False
+        self._acked_seq = 0
+
+    @property
+    def stream_seq(self) -> int:
+        """The stream sequence of the last message of the tenant this cache holds."""
+        return self._seq
+
+    def _before_store(self, appended: list[list[LoggedEvent]]) -> None:
+        if self.stale:
+            raise LogFenced(f"tenant {self.tenant!r}: this node's copy of the log is stale; it must catch up first")
+        group = ClusterLogGroup(writer=self.writer, term=self._term(), events=[
+            ClusterLogEvent(position=e.position, version=e.version, type=e.type, data=e.data, recorded=e.recorded)
+            for logged in appended for e in logged])
+        headers = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(self._seq)}
+        try:
+            ack = self._link.call(self._link.js.publish(self.subject, group.SerializeToString(), headers=headers))
+        except APIError as error:
+            self.stale = True
+            if error.err_code == WRONG_LAST_SEQUENCE:
+                raise LogFenced(f"tenant {self.tenant!r}: another node appended to its log: this node may not") from None
+            raise ClusterUnavailable(f"JetStream refused the append: {error}") from None
+        except BaseException:
+            self.stale = True  # appended or not, only the cluster's log can tell now
+            raise
+        self._acked_seq = ack.seq
+
+    def _store_more(self, db: sqlite3.Connection, appended: list[list[LoggedEvent]]) -> None:
+        db.execute("UPDATE bf_stream SET seq = ?", (self._acked_seq,))
+        self._seq = self._acked_seq
+
+    def pull(self) -> int:
+        """Copy into the cache what the cluster's log has beyond it; returns how many events."""
+        with self._lock:
+            self._require_open()
+            last = self._link.call(self._last_seq())
+            if last < self._seq:
+                raise CacheAhead(f"tenant {self.tenant!r}: the local log is at stream sequence {self._seq},"
+                                 f" the cluster's at {last}")
+            if last == self._seq:
+                self.stale = False
+                return 0
+            pulled = self._link.call(self._pull_to(last), timeout=None)
+            self.stale = False
+            return pulled
+
+    async def _last_seq(self) -> int:
+        try:
+            return (await self._link.js.get_msg(STREAM, subject=self.subject, direct=True)).seq
+        except NotFoundError:
+            return 0
+
+    async def _pull_to(self, last: int) -> int:
+        config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._seq + 1)
+        subscription = await self._link.js.subscribe(self.subject, stream=STREAM, config=config, ordered_consumer=True)
+        pulled = 0
+        try:
+            batch: list[list[LoggedEvent]] = []
+            seq = self._seq
+            while seq < last:
+                message = await subscription.next_msg(timeout=CALL_SECONDS)
+                seq = message.metadata.sequence.stream
+                events = decode_group(message.data)
+                self._check_continues(batch, events)
+                batch.append(events)
+                if len(batch) >= PULL_BATCH or seq >= last:
+                    self._acked_seq = seq
+                    await asyncio.to_thread(self._store, batch)
+                    pulled += sum(len(events) for events in batch)
+                    batch = []
+        finally:
+            await subscription.unsubscribe()
+        return pulled
+
+    def _check_continues(self, batch: list[list[LoggedEvent]], events: list[LoggedEvent]) -> None:
+        before = batch[-1][-1].position if batch else self._last_position
+        if events and events[0].position != before + 1:
+            raise CacheAhead(f"tenant {self.tenant!r}: the cluster's log jumps from position {before}"
+                             f" to {events[0].position}")

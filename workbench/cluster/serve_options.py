@@ -1,0 +1,40 @@
+"""`bf serve --cluster nats://...`: what a node of a cluster adds to `bf serve`.
+
+Kept apart so that a single node never imports nats-py: without `--cluster`
+nothing here runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+from pathlib import Path
+
+NODE_ENV = "BF_NODE"
+DEFAULT_LEASE_SECONDS = 3.0
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cluster", metavar="URLS",
+                        help="serve as a node of a cluster: the tenants' logs live on these NATS JetStream servers"
+                             " (nats://h1:4222,nats://h2:4222,...); see docs/cluster.md")
+    parser.add_argument("--node", metavar="NAME",
+                        help=f"this node's name in the cluster (default: ${NODE_ENV}, else host-pid)")
+    parser.add_argument("--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS, metavar="S",
+                        help=f"a tenant's lease lasts S seconds unless renewed: how soon another node takes over"
+                             f" from a dead one (default {DEFAULT_LEASE_SECONDS:g})")
+
+
+def cluster_tenants(args: argparse.Namespace, domain, data: Path):
+    """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable."""
+    from workbench.cluster.cluster_tenants import ClusterTenants
+    from workbench.cluster.link import NatsLink
+
+    node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
+    link = NatsLink(args.cluster, name=f"bf-{node}")
+    replicas = min(3, len(link.urls))
+    tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas)
+    return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
+                     f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
+                     f" NOT encrypted at rest (not yet in cluster mode)")

@@ -1,0 +1,100 @@
+"""`bf cluster up | status | down`: a whole cluster on this machine (NATS servers
+and bf nodes on loopback, each a process with its folder and log)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.bench.table import format_table
+from workbench.commands.perf import positive_int
+from workbench.config import Project
+
+DEFAULT_FOLDER = "data/cluster"  # under the project (git ignores data/)
+EXIT_FAILED = 1
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("cluster", help="start, inspect and stop a local cluster (NATS JetStream + bf nodes)")
+    parser.add_argument("action", choices=("up", "status", "down"))
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help=f"the cluster's folder: every process's files and log (default {DEFAULT_FOLDER}/ in the project)")
+    parser.add_argument("--nodes", type=positive_int, default=3, metavar="N", help="bf nodes to start (up; default 3)")
+    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S",
+                        help="how long a tenant's lease lasts unless renewed (up; default 3)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    try:
+        from workbench.cluster import local
+    except ImportError as error:
+        print(f"bf cluster: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+        return EXIT_FAILED
+    folder = args.data or project.root / DEFAULT_FOLDER
+    return {"up": _up, "status": _status, "down": _down}[args.action](args, project, folder, local)
+
+
+def _up(args, project: Project, folder: Path, local) -> int:
+    state = local.read_state(folder)
+    if state is not None and local.running_pids(state):
+        print(f"bf cluster: a cluster already runs from {folder}: `bf cluster down --data {folder}` first", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        cluster = local.LocalCluster(folder, project.root, args.nodes, lease_seconds=args.lease_seconds).start()
+    except (local.NodeFailed, local.NatsServerMissing, RuntimeError) as error:
+        print(f"bf cluster: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"bf cluster: up in {folder}")
+    print(f"NATS (JetStream, R3): {cluster.nats.url_list}")
+    for node in cluster.nodes:
+        print(f"node {node.name}: {node.address}  log {node.log_path}")
+    print(f"try: bf test --target {cluster.nodes[0].address}; bf cluster status; bf cluster down")
+    return 0
+
+
+def _status(args, project: Project, folder: Path, local) -> int:
+    state = local.read_state(folder)
+    if state is None:
+        print(f"bf cluster: no cluster runs from {folder} (bf cluster up)", file=sys.stderr)
+        return EXIT_FAILED
+    from workbench.cluster.link import ClusterUnavailable, NatsLink
+    from workbench.cluster.status import cluster_status, seconds_since
+
+    running = set(local.running_pids(state))
+    processes = [[f"nats {n + 1}", entry["url"], "up" if entry["pid"] in running else "DOWN"]
+                 for n, entry in enumerate(state["nats"])]
+    processes += [[f"node {entry['name']}", entry["address"], "up" if entry["pid"] in running else "DOWN"]
+                  for entry in state["nodes"]]
+    print("\n".join(format_table(["process", "address", "state"], processes)))
+    try:
+        link = NatsLink([entry["url"] for entry in state["nats"]], name="bf-status", connect_seconds=5)
+    except ClusterUnavailable as error:
+        print(f"bf cluster: {error.message}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        nodes, tenants = cluster_status(link)
+    except ClusterUnavailable as error:
+        print(f"bf cluster: {error.message}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        link.close()
+    print()
+    print("\n".join(format_table(["node", "address", "tenants", "last heard s"],
+                                 [[name, beat["address"], len(beat["tenants"]), seconds_since(beat)]
+                                  for name, beat in sorted(nodes.items())])))
+    print()
+    print("\n".join(format_table(["tenant", "owner", "log head", "owner lag (events)"],
+                                 [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag] for t in tenants])))
+    return 0
+
+
+def _down(args, project: Project, folder: Path, local) -> int:
+    stopped = local.stop_recorded(folder)
+    if not stopped:
+        print(f"bf cluster: nothing runs from {folder}")
+        return 0
+    for line in stopped:
+        print(f"stopped {line}")
+    return 0
