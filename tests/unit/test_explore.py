@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import urllib.error
+import urllib.parse
 import urllib.request
 import json
 
@@ -14,7 +16,7 @@ from workbench.cli import main
 from workbench.explore.pick import NoSuchSpec, pick_spec
 from workbench.explore.server import ExploreServer
 from workbench.explore.sql_client import SqlClient
-from workbench.explore.state_file import export_state
+from workbench.explore.steps import explore_spec
 from workbench.specs.loader import load_specs
 from workbench.specs.parser import parse_specs
 
@@ -39,8 +41,8 @@ def spec(domain):
 def test_the_state_file_holds_the_given_events_and_the_request_effects(domain, spec, tmp_path):
     path = tmp_path / "state.db"
     path.write_text("an older file is replaced")
-    outcome = export_state(domain, spec, path)
-    assert len(outcome.events) == 1
+    exploration = explore_spec(domain, spec, path)
+    assert exploration.verdict.passed and len(exploration.verdict.outcome.events) == 1
     names = sqlite3.connect(path).execute("select name from locations order by name").fetchall()
     assert ("Depot",) in names and ("Hall",) in names
     assert not (tmp_path / "state.db-wal").exists(), "one standalone file, no write-ahead log beside it"
@@ -48,7 +50,7 @@ def test_the_state_file_holds_the_given_events_and_the_request_effects(domain, s
 
 async def test_queries_go_through_datasette_and_errors_come_back_as_text(domain, spec, tmp_path):
     path = tmp_path / "state.db"
-    export_state(domain, spec, path)
+    explore_spec(domain, spec, path)
     server = ExploreServer(path)
     await server.start()
     client = SqlClient(server.datasette, server.database)
@@ -64,7 +66,7 @@ async def test_queries_go_through_datasette_and_errors_come_back_as_text(domain,
 
 async def test_serve_answers_over_http_on_127_0_0_1_and_stops(domain, spec, tmp_path):
     path = tmp_path / "state.db"
-    export_state(domain, spec, path)
+    explore_spec(domain, spec, path)
     server = ExploreServer(path)
     await server.start()
     url = await server.serve()
@@ -125,8 +127,19 @@ def test_bf_explore_serve_runs_datasette_until_ctrl_c(project, tmp_path):
             pytest.fail(f"no URL printed; stderr: {process.stderr.read()}")
         with urllib.request.urlopen(url + ".json?sql=select+1+as+one", timeout=5) as response:
             assert json.load(response)["rows"] == [[1]]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + ".json?sql=select+nonsense+from+products", timeout=5)
+        assert refused.value.code == 400
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + ".json?sql=delete+from+products", timeout=5)
+        assert refused.value.code == 400
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+        err = process.stderr.read()
+        assert err.splitlines() == [
+            "datasette: served: no such column: nonsense  [select nonsense from products]",
+            f"datasette: {urllib.parse.urlparse(url).path}.json: Statement must be a SELECT  [delete from products]",
+        ], "one line per rejected query, no traceback"
     finally:
         if process.poll() is None:
             process.kill()
@@ -147,3 +160,29 @@ def test_every_datasette_setting_we_choose_is_explained_in_the_docs(project):
     readme = (project.root / "docs" / "app.md").read_text()
     for name, value in SETTINGS.items():
         assert f"`{name}\n  = {value}`" in readme or f"`{name} = {value}`" in readme, f"docs/app.md does not explain {name}"
+
+
+async def test_a_query_that_runs_too_long_is_one_clean_line_not_html(domain, spec, tmp_path):
+    path = tmp_path / "state.db"
+    explore_spec(domain, spec, path)
+    server = ExploreServer(path)
+    server.datasette._settings["sql_time_limit_ms"] = 20  # the real limit, made short for the test
+    await server.start()
+    endless = "with recursive n(x) as (select 1 union all select x + 1 from n) select count(*) from n"
+    result = await SqlClient(server.datasette, server.database).query(endless)
+    assert result.error == ("SQL query took too long. The time limit is controlled by the sql_time_limit_ms "
+                            "configuration option.")
+
+
+async def test_the_schema_has_types_indexes_and_row_counts(domain, spec, tmp_path):
+    path = tmp_path / "state.db"
+    explore_spec(domain, spec, path)
+    server = ExploreServer(path)
+    await server.start()
+    tables = {table.name: table for table in await SqlClient(server.datasette, server.database).tables()}
+    locations = tables["locations"]
+    assert locations.rows == sqlite3.connect(path).execute("select count(*) from locations").fetchone()[0]
+    assert [(c.name, c.type, c.primary_key) for c in locations.typed_columns][0] == ("uid", "TEXT", True)
+    expected = {name for (name,) in sqlite3.connect(path).execute(
+        "select name from sqlite_master where type = 'index' and tbl_name = 'locations'")}
+    assert {index.name for index in locations.indexes} == expected and expected

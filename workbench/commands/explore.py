@@ -1,37 +1,44 @@
-"""`bf explore SPEC`: run one spec, keep its final state in a SQLite file,
-and show it through Datasette (`--serve` keeps Datasette running for a browser)."""
+"""`bf explore SPEC`: run one spec and say first how it went (passed, failed with its
+differences, rejected with its code, crashed with its traceback), then keep its final
+state in a SQLite file and list it through Datasette (`--serve` keeps Datasette
+running for a browser; `--steps` shows the state after every step)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import re
+import json
+import logging
+import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from workbench.config import Project
 from workbench.core.domain import Domain
+from workbench.explore.cache import explore_files
 from workbench.explore.pick import NoSuchSpec, pick_spec
-from workbench.explore.state_file import export_state
+from workbench.explore.step_text import exploration_json, json_default, step_lines
+from workbench.explore.steps import Exploration, explore_spec
 from workbench.specs.loader import load_specs
-from workbench.specs.model import Spec
+from workbench.specs.report import TextReport
+from workbench.specs.runner import ERROR, PASS
+from workbench.watch.spec_ids import relative_file, spec_id
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-EXIT_CRASHED = 1
+EXIT_CRASHED = 3
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("explore", help="run a spec and explore its final state in Datasette")
+    parser = commands.add_parser("explore", help="run a spec, say how it went, and explore its state in Datasette")
     parser.add_argument("spec", metavar="SPEC", help="the spec's number (as `bf test` runs them), its id (specs/x.spec#2) or its name")
-    parser.add_argument("--db", type=Path, metavar="FILE", help="where to write the state (default: a temporary folder)")
+    parser.add_argument("--db", type=Path, metavar="FILE",
+                        help="where to write the final state (default: .bf/explore/<spec id>.db in the project)")
+    parser.add_argument("--steps", action="store_true",
+                        help="time travel: the rows each GIVEN event and the WHEN changed, and a file per step")
     parser.add_argument("--serve", action="store_true", help="serve Datasette on 127.0.0.1 until Ctrl+C")
+    parser.add_argument("--json", action="store_true", help="the verdict, the state file and the steps as one JSON object")
     parser.set_defaults(run=run)
-
-
-def default_db_path(spec: Spec) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", spec.name.lower()).strip("-") or "spec"
-    return Path(tempfile.gettempdir()) / "bf-explore" / f"{slug}.db"
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
@@ -44,34 +51,66 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except NoSuchSpec as error:
         print(f"bf explore: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    path = args.db or default_db_path(spec)
-    try:
-        export_state(domain, spec, path)
-    except Exception as error:  # a broken feature: say where, no traceback
-        print(f"bf explore: {spec.name} ({spec.location}) crashed: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_CRASHED
-    print(f"{spec.name} ({spec.location})")
-    print(f"state: {path}")
-    return asyncio.run(_show(path, args.serve))
+    files = explore_files(project.root, spec_id(relative_file(project.root, spec.path), spec.number))
+    shutil.rmtree(files.steps, ignore_errors=True)  # steps of an older run would lie
+    exploration = explore_spec(domain, spec, args.db or files.state, files.steps if args.steps or args.serve else None)
+    code = {PASS: 0, ERROR: EXIT_CRASHED}.get(exploration.verdict.status, EXIT_FAILED)
+    if args.json:
+        print(json.dumps(exploration_json(exploration), default=json_default))
+        return code
+    tell(exploration, args.steps)
+    asyncio.run(_show(exploration, args.serve))
+    return code
 
 
-async def _show(path: Path, serve: bool) -> int:
+def tell(exploration: Exploration, steps: bool) -> None:
+    """The outcome first, then (with --steps) every step, then where the state is."""
+    TextReport(sys.stdout).verdict(exploration.verdict)
+    if exploration.rejected:
+        outcome = exploration.verdict.outcome
+        print(f"    the request was rejected: {outcome.code.spec_name}"
+              + (f" ({outcome.message})" if outcome.message else "") + "; the state is the GIVEN events' state")
+    if exploration.verdict.status == ERROR:
+        print("    the state is the one before the step that crashed")
+    if steps:
+        for step in exploration.steps:
+            print()
+            print("\n".join(step_lines(exploration, step)))
+            if step.path:
+                print(f"  state: {step.path}")
+        print()
+    print(f"state: {exploration.state_path}")
+
+
+async def _show(exploration: Exploration, serve: bool) -> None:
     # Datasette takes half a second to import: only `bf explore` pays for it, not every `bf` command.
     from workbench.explore.server import ExploreServer
     from workbench.explore.sql_client import SqlClient
 
-    server = ExploreServer(path)
+    steps = [step.path for step in exploration.steps if step.path]
+    server = ExploreServer(exploration.state_path, steps)
     await server.start()
     for table in await SqlClient(server.datasette, server.database).tables():
         print(f"  {table.name}: {table.rows} row{'s' if table.rows != 1 else ''} ({', '.join(table.columns)})")
     if not serve:
-        return 0
+        return
+    say_rejected_queries()
     url = await server.serve()
     print(f"Datasette: {url}  (Ctrl+C stops)", flush=True)
+    if steps:
+        print(f"  each step's state: {server.base_url}/<{', '.join(path.stem for path in steps)}>", flush=True)
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
         pass
     finally:
         await server.stop()
-    return 0
+
+
+def say_rejected_queries() -> None:
+    """One line on stderr per query Datasette refuses (see workbench/explore/quiet_errors.py)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("datasette: %(message)s"))
+    log = logging.getLogger("bf.datasette")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
