@@ -9,6 +9,7 @@ cap on calls into the host API (Python time the budget cannot see).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from lupa import lua54
 
 from domain.scripting.host_api import HostApi
 from workbench.core import Code, Transaction
+from workbench.core.observer import observer
 
 INSTRUCTION_BUDGET = 1_000_000  # about 5 ms of a tight loop on this machine
 MEMORY_PER_RUN = 16 * 1024 * 1024
@@ -94,8 +96,17 @@ class ScriptRuntime:
 
         Raises ScriptFailure when the script fails or goes over a limit.
         """
-        with self._lock:
-            return self._run(name, source, request, tx)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with self._lock:
+                answer = self._run(name, source, request, tx)
+            outcome = "ok"
+            return answer
+        except ScriptFailure as failure:
+            outcome = "bound" if failure.code is Code.RESOURCE_EXHAUSTED else "failed"
+            raise
+        finally:
+            observer().script_ran(name, time.perf_counter() - started, outcome)
 
     def _run(self, name: str, source: str, request: dict, tx: Transaction) -> dict[str, Any] | None:
         chunk = self._chunk(name, source)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from workbench.config import Project
 from workbench.core.domain import Domain
+from workbench.metrics.exporter import BadMetricsAddress
+from workbench.metrics.node_watch import NodeWatch, add_arguments as add_watch_arguments
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
@@ -32,11 +33,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="serve over TLS with DIR/server.pem and DIR/server.key (`bf certs DIR` makes them)")
     parser.add_argument("--max-open", type=int, metavar="N",
                         help="keep at most N tenants open, closing the least recently used (default: no bound)")
+    add_watch_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    logging.basicConfig(level=logging.INFO, format="bf serve: %(levelname)s %(message)s", stream=sys.stderr)
+    watch = NodeWatch.from_arguments(args)  # the log, the observer and the request watch, before tenants open
     data = args.data or project.root / DEFAULT_DATA
     domain = Domain.load(project)
     try:
@@ -46,17 +48,24 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
-    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
+    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,),
+                    interceptors=(watch.interceptor,))
     stopping = catch_stop_signals()
     try:
         address = server.start()
-    except ListenError as error:
+        watch.start(server, tenancy)
+    except (ListenError, BadMetricsAddress) as error:
+        if server.address:
+            server.stop()
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy.address = address
     print(f"bf serve: listening on {address}{' (TLS)' if credentials else ''}; data in {data};"
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)
+    if watch.http is not None:
+        print(f"bf serve: metrics on {watch.http.url}", flush=True)
     server.serve_until_signalled(stopping)
+    watch.close()
     print("bf serve: stopped", flush=True)
     return 0

@@ -46,11 +46,14 @@ class ListenError(OSError):
 class Server:
     def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
                  workers: int = DEFAULT_WORKERS, tenants: Tenants | None = None,
-                 credentials: grpc.ServerCredentials | None = None, extra_services: tuple = ()):
+                 credentials: grpc.ServerCredentials | None = None, extra_services: tuple = (),
+                 interceptors: tuple = ()):
         self.listen = listen
         # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
         # `credentials` serve TLS (workbench/tenancy/certificates.py); each of
-        # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService).
+        # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService);
+        # `interceptors` (grpc.aio.ServerInterceptor) see every call, in order (workbench/metrics/request_watch.py).
+        self._interceptors = interceptors
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")
@@ -66,7 +69,7 @@ class Server:
 
     async def _build(self, domain: Domain, workers: int, extra_services: tuple) -> tuple[grpc.aio.Server, list[str]]:
         """The grpc.aio server with every service (made on the loop: it belongs to the loop)."""
-        server = grpc.aio.server(self._workers, options=[
+        server = grpc.aio.server(self._workers, interceptors=list(self._interceptors), options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])

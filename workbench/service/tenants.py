@@ -75,6 +75,9 @@ class Tenants:
             self._open_tenant(name)
             return True
 
+    def open_count(self) -> int:
+        return len(self._open)
+
     def names(self) -> list[str]:
         return sorted(path.parent.name for path in self.folder.glob(f"*/{LOG_FILE}"))
 
