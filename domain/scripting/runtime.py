@@ -11,6 +11,7 @@ the watchdog enforces (watchdog.py) for single instructions that take long.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from lupa import lua54
 from domain.scripting.host_api import HostApi
 from domain.scripting.watchdog import WATCHDOG, installed_hook
 from workbench.core import Code, Transaction
+from workbench.core.observer import observer
 
 INSTRUCTION_BUDGET = 1_000_000  # about 5 ms of a tight loop on this machine
 MEMORY_PER_RUN = 16 * 1024 * 1024
@@ -107,8 +109,17 @@ class ScriptRuntime:
 
         Raises ScriptFailure when the script fails or goes over a limit.
         """
-        with self._lock:
-            return self._run(name, source, request, tx)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with self._lock:
+                answer = self._run(name, source, request, tx)
+            outcome = "ok"
+            return answer
+        except ScriptFailure as failure:
+            outcome = "bound" if failure.code is Code.RESOURCE_EXHAUSTED else "failed"
+            raise
+        finally:
+            observer().script_ran(name, time.perf_counter() - started, outcome)
 
     def _run(self, name: str, source: str, request: dict, tx: Transaction) -> dict[str, Any] | None:
         chunk = self._chunk(name, source)

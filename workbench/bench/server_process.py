@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.config import Project
 
 READY_PREFIX = "bf serve: listening on "
+METRICS_PREFIX = "bf serve: metrics on "
 STOP_SECONDS = 10
 
 
@@ -33,6 +34,15 @@ class ServerProcess:
             self.stop()
             raise ServerFailed(f"bf serve did not start: {first_line.strip() or 'no output'}; see {self.log_path}")
         self.address = first_line[len(READY_PREFIX):].split(";")[0]
+        self.metrics_url = self._metrics_url() if "--metrics" in options else None
+
+    def _metrics_url(self) -> str:
+        """The metrics' URL, from the lines `bf serve` prints after its first."""
+        for line in self.process.stdout:
+            if line.startswith(METRICS_PREFIX):
+                return line[len(METRICS_PREFIX):].strip()
+        self.stop()
+        raise ServerFailed(f"bf serve did not say where its metrics are; see {self.log_path}")
 
     def stop(self) -> None:
         """SIGTERM, as an operator would, then wait (and kill only if it hangs)."""

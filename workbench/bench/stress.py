@@ -80,21 +80,27 @@ def run_stress(
     seed: int = 1,
     on_round: Callable[[StressRow], None] | None = None,
     in_flight: int = DEFAULT_IN_FLIGHT,
+    server_options: tuple[str, ...] = (),
+    on_start: Callable[[object], None] | None = None,
 ) -> StressResult:
     """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
     with `in_flight` requests at a time.
 
     The tenant `stress-<seed>-<n>` (the first free n) is created in `data`
     (default: a temporary folder, removed afterwards). `on_round(row)` is
-    called after each round.
+    called after each round; `on_start(client)` once the transport is open
+    (its `server.metrics_url` is where a `bf serve` started with `server_options`
+    such as `--metrics ADDR` serves them).
     """
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
     result = StressResult(transport, seed, in_flight)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight)
+        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, server_options)
         try:
+            if on_start:
+                on_start(client)
             for number in range(1, rounds + 1):
                 row = _round(number, workload, client)
                 result.rows.append(row)

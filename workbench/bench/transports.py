@@ -84,11 +84,11 @@ class GrpcTransport:
     """A `bf serve` child process, called through its gRPC API with `in_flight` calls at a time."""
 
     def __init__(self, project: Project, domain: Domain, data: Path, tenant_prefix: str, name: str,
-                 in_flight: int = DEFAULT_IN_FLIGHT):
+                 in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = ()):
         self.name = name
         self.in_flight = in_flight
         listen = f"unix:{data / 'bf.sock'}" if name == "unix" else "127.0.0.1:0"
-        self.server = ServerProcess(project, listen, data)
+        self.server = ServerProcess(project, listen, data, server_options)
         try:
             self.channel = with_token(grpc.insecure_channel(self.server.address, options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]))
@@ -138,11 +138,12 @@ class GrpcTransport:
 
 
 def open_transport(name: str, project: Project, domain: Domain, data: Path, tenant_prefix: str,
-                   in_flight: int = DEFAULT_IN_FLIGHT):
+                   in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = ()):
+    """`server_options`: more `bf serve` options (such as `--metrics ADDR`) for the gRPC transports."""
     if name == "inproc":
         return InprocTransport(domain, data, tenant_prefix, in_flight)
     if name in ("unix", "tcp"):
-        return GrpcTransport(project, domain, data, tenant_prefix, name, in_flight)
+        return GrpcTransport(project, domain, data, tenant_prefix, name, in_flight, server_options)
     raise ValueError(f"unknown transport {name!r}; use one of {', '.join(TRANSPORTS)}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -11,6 +10,8 @@ from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenan
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.rpc import ServiceError
+from workbench.metrics.exporter import BadMetricsAddress
+from workbench.metrics.node_watch import NodeWatch, add_arguments as add_watch_arguments
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
@@ -40,12 +41,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(OPEN_FLAG, action="store_true",
                         help="serve a non-loopback address with no tokens: anyone who reaches it may do anything")
     add_cluster_arguments(parser)
+    add_watch_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
     keep_files_private()
-    logging.basicConfig(level=logging.INFO, format="bf serve: %(levelname)s %(message)s", stream=sys.stderr)
+    watch = NodeWatch.from_arguments(args)  # the log, the observer and the request watch, before tenants open
     data = args.data or project.root / DEFAULT_DATA
     domain = Domain.load(project)
     try:
@@ -57,11 +59,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
-    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,), tuple(interceptors))
+    # The request watch first: it counts the calls authentication refuses too.
+    server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,),
+                    interceptors=(watch.interceptor, *interceptors))
     stopping = catch_stop_signals()
     try:
         address = server.start()
-    except ListenError as error:
+        watch.start(server, tenancy)
+    except (ListenError, BadMetricsAddress) as error:
+        if server.address:
+            server.stop()
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy.address = address
@@ -71,6 +78,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
           f" tenants: {', '.join(server.tenants.names())}", flush=True)
     print(f"bf serve: {keeping}", flush=True)
     print(f"bf serve: {access}", flush=True)
+    if watch.http is not None:
+        print(f"bf serve: metrics on {watch.http.url}", flush=True)
     server.serve_until_signalled(stopping)
+    watch.close()
     print("bf serve: stopped", flush=True)
     return 0

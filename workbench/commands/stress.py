@@ -4,6 +4,7 @@ one row per round, and how the last round compares with the first."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
@@ -15,6 +16,7 @@ from workbench.service.private_files import keep_files_private
 
 FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
 EXIT_TOO_SLOW = 1
+EXIT_BAD_INPUT = 2
 CAVEAT = ("caveat: one tenant, one client process with {in_flight} calls in flight, on this machine's disk; "
           "every write is fsynced before it is acknowledged")
 
@@ -29,6 +31,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed makes the same run (default 1)")
     parser.add_argument("--in-flight", type=positive_int, default=DEFAULT_IN_FLIGHT, metavar="N",
                         help=f"requests the client keeps in flight, as many callers at once (default {DEFAULT_IN_FLIGHT})")
+    parser.add_argument("--metrics", metavar="ADDR",
+                        help="start the server with `--metrics ADDR` (watch it with `bf top`; not with inproc)")
     parser.set_defaults(run=run)
 
 
@@ -42,8 +46,17 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print(format_row(headers, widths))
         print(format_row(cells, widths), flush=True)
 
+    def say_metrics(client) -> None:
+        url = getattr(getattr(client, "server", None), "metrics_url", None)
+        if url:
+            print(f"metrics on {url} (bf top {url.removeprefix('http://').removesuffix('/metrics')})", flush=True)
+
+    if args.metrics and args.transport == "inproc":
+        print("bf stress: --metrics needs a server: use --transport unix or tcp", file=sys.stderr)
+        return EXIT_BAD_INPUT
     result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
-                        in_flight=args.in_flight)
+                        in_flight=args.in_flight, server_options=("--metrics", args.metrics) if args.metrics else (),
+                        on_start=say_metrics)
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 

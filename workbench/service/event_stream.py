@@ -38,6 +38,10 @@ class EventStream:
         self._following: dict[object, EventLog] = {}  # per open call: the log it waits on
         self._waiters = ThreadPoolExecutor(max_followers, thread_name_prefix="bf-follow")
 
+    def open_count(self) -> int:
+        """Streams open now."""
+        return len(self._following)
+
     def stop(self) -> None:
         """End every stream now with UNAVAILABLE (the server is shutting down): followers reconnect elsewhere."""
         self._stopping.set()

@@ -52,7 +52,8 @@ class Server:
         # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
         # `credentials` serve TLS (workbench/tenancy/certificates.py); each of
         # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService);
-        # `interceptors` see every call first (auth.py's Authorizer).
+        # `interceptors` (grpc.aio.ServerInterceptor) see every call first, in order (the request watch of
+        # workbench/metrics/request_watch.py, then auth.py's Authorizer).
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from workbench.core.domain import Domain
 from workbench.core.execute import Outcome, execute
 from workbench.core.ids import new_id
+from workbench.core.observer import observer
 from workbench.core.state_db import bulk_writes, open_state
 from workbench.core.transaction import apply_event
 from workbench.service.codec import EventCodec
@@ -97,7 +98,9 @@ class Tenant:
             self._remove_state()
             self.db = self._open_state()
             self.position = self.version = 0
-        self.catch_up(progress)
+        opening = time.perf_counter()
+        caught_up = self.catch_up(progress)
+        observer().tenant_opened(name, time.perf_counter() - opening, caught_up)
 
     @property
     def state_path(self) -> Path:
@@ -148,14 +151,18 @@ class Tenant:
         first caller: a thread is woken to lead it; a coroutine's group this thread runs too."""
         while True:
             with self.lock:
+                begun, append_seconds = time.perf_counter(), None
                 group = self._take_queue()
                 if (to_log := self._run_group(group)) is not None:
+                    appending = time.perf_counter()
                     try:
                         logged = self.log.append_requests(to_log)
                     except BaseException as error:
                         self._drop_group(group, error)
                     else:
+                        append_seconds = time.perf_counter() - appending
                         self._keep_group(group, logged)
+            observer().group_ran(self.name, [begun - ticket.queued for ticket in group], append_seconds)
             first = self._next_leader()
             if first is None:
                 return
@@ -243,11 +250,13 @@ class Tenant:
             self._state_timer = None
         if not self.db.in_transaction:
             return
+        committing = time.perf_counter()
         try:
             self.db.execute("COMMIT")
         except BaseException:
             self._rebuild_from_log()
         self._state_since = None
+        observer().state_committed(self.name, time.perf_counter() - committing)
 
     def _commit_state_later(self) -> None:
         if self._state_timer is None:

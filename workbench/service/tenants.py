@@ -88,6 +88,9 @@ class Tenants:
             crash_point("tenants.created")
             return True
 
+    def open_count(self) -> int:
+        return len(self._open)
+
     def names(self) -> list[str]:
         return sorted(path.parent.name for path in self.folder.glob(f"*/{LOG_FILE}"))
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any, Callable
 
 from workbench.core.execute import Outcome
 
 
 class Ticket:
-    __slots__ = ("request", "new_id", "outcome", "error", "done")
+    __slots__ = ("request", "new_id", "outcome", "error", "done", "queued")
 
     def __init__(self, request: Any, new_id: Callable[[], str]):
         self.request = request
@@ -24,6 +25,7 @@ class Ticket:
         self.outcome: Outcome | None = None
         self.error: BaseException | None = None
         self.done = False
+        self.queued = time.perf_counter()  # for the observer's queue wait
 
     def fail(self, error: BaseException) -> None:
         self.outcome, self.error = None, error

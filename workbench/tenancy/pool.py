@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.core.domain import Domain
+from workbench.core.observer import observer
 from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant
 from workbench.tenancy.keyring import Keyring, TenantShredded
@@ -189,6 +190,7 @@ class TenantPool(Tenants):
         for name in idle[: max(0, len(self._open) - self.max_open)]:
             self._closing.put(self._open.pop(name))
             self.closed_idle += 1
+            observer().tenant_evicted(name)
 
     def _close_in_background(self) -> None:
         while (tenant := self._closing.get()) is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from contextlib import contextmanager
 
 import grpc
 
@@ -12,6 +14,7 @@ from domain.contracts.tenancy_pb2 import (
 )
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
+from workbench.core.observer import observer
 from workbench.service.rpc import ServiceError, add_service, unary
 from workbench.service.tenants import BadTenantName, UnknownTenant, check_tenant_name
 from workbench.tenancy.adoption import Adoption, AdoptionRefused
@@ -48,7 +51,10 @@ class TenancyService:
     def compact(self, request: CompactReq, context) -> CompactResp:
         tenant, release = self._hold(request.tenant)
         try:
-            done = compact_tenant(tenant, self.domain)
+            with _reported("compact", request.tenant) as figures:
+                done = compact_tenant(tenant, self.domain)
+                figures.update(events_before=done.events_before, events_after=done.events_after,
+                               pause_seconds=done.pause_seconds)
         except CompactionError as error:
             raise ServiceError(Code.INTERNAL, str(error)) from None
         finally:
@@ -61,8 +67,10 @@ class TenancyService:
         self._hold(request.tenant)[1]()
         if not request.to:
             raise ServiceError(Code.INVALID_ARGUMENT, "'to' (the target node's address) is empty")
-        done = migrate_tenant(self.pool, request.tenant, self.address, request.to, credentials=self.credentials,
-                              resolver=self.resolver)
+        with _reported("migrate", request.tenant) as figures:
+            done = migrate_tenant(self.pool, request.tenant, self.address, request.to, credentials=self.credentials,
+                                  resolver=self.resolver)
+            figures.update(events=done.events, pause_seconds=done.pause_seconds)
         return MigrateResp(events=done.events, caught_up_live=done.caught_up_live,
                            pause_seconds=done.pause_seconds, total_seconds=done.total_seconds)
 
@@ -80,6 +88,11 @@ class TenancyService:
             except AdoptionRefused as error:
                 raise ServiceError(Code.ALREADY_EXISTS, str(error)) from None
         return AdoptResp()
+
+    def adoptions(self) -> dict[str, Adoption]:
+        """The tenants being copied here, for the metrics of their progress."""
+        with self._lock:
+            return dict(self._adoptions)
 
     def adopt_progress(self, request: AdoptProgressReq, context) -> AdoptProgressResp:
         record = read_handover(self.pool.folder / request.tenant) if self._known(request.tenant) else None
@@ -135,3 +148,17 @@ class TenancyService:
             check_tenant_name(name)
         except BadTenantName as error:
             raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
+
+
+@contextmanager
+def _reported(operation: str, tenant: str):
+    """Tell the observer that `operation` ran on `tenant`, how long it took, and
+    the figures the block put in the dict it gets (none when it failed)."""
+    started, figures = time.perf_counter(), {}
+    try:
+        yield figures
+    except BaseException:
+        figures = {"failed": 1}
+        raise
+    finally:
+        observer().maintenance(operation, tenant, time.perf_counter() - started, figures)

@@ -1,0 +1,148 @@
+"""The parts of the metrics and the operator's log, without a server: bounded
+tenant labels (against an exact oracle), the observer's hooks, log lines."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from prometheus_client import generate_latest
+
+from domain.scripting.runtime import ScriptFailure, ScriptRuntime
+from workbench.core.observer import Observer, fanout, install
+from workbench.metrics.families import ServiceMetrics
+from workbench.metrics.node_collector import NodeCollector
+from workbench.metrics.oplog import LogObserver, RejectionSummary, configure, event
+from workbench.metrics.request_counts import OTHER, RequestCounts
+from workbench.metrics.scrape import parse
+from workbench.tenancy.pool import TenantPool
+
+calls = st.lists(st.tuples(st.sampled_from(["A", "B"]), st.integers(0, 30), st.sampled_from(["OK", "NOT_FOUND"]),
+                           st.booleans()), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(calls, st.integers(1, 6))
+def test_tenant_labels_stay_bounded_and_every_series_only_grows(sequence, top):
+    counts = RequestCounts(top)
+    oracle: Counter = Counter()
+    previous: dict = {}
+    for method, tenant_number, code, scrape_now in sequence:
+        counts.add(method, f"t{tenant_number}", code, 0.001)
+        oracle[code] += 1
+        if scrape_now:
+            snapshot = counts.snapshot()
+            tenants = {tenant for _, tenant, _ in snapshot.requests} - {OTHER}
+            assert len(tenants) <= top
+            assert sum(snapshot.requests.values()) == sum(oracle.values())  # nothing lost, nothing twice
+            assert all(snapshot.requests[key] >= value for key, value in previous.items())  # counters never go back
+            assert sum(snapshot.seconds.values()) == pytest.approx(sum(oracle.values()) * 0.001)
+            previous = snapshot.requests
+    assert counts.by_code() == oracle
+
+
+def test_the_busiest_tenants_get_the_labels():
+    counts = RequestCounts(top=2)
+    rng = random.Random(4)
+    load = {"big": 50, "mid": 20, "small": 3, "tiny": 1}
+    calls_made = [tenant for tenant, n in load.items() for _ in range(n)]
+    rng.shuffle(calls_made)
+    for tenant in calls_made:
+        counts.add("M", tenant, "OK", 0.0)
+    snapshot = counts.snapshot()
+    assert snapshot.requests == {("M", "big", "OK"): 0, ("M", "mid", "OK"): 0, ("M", OTHER, "OK"): 74}
+    counts.add("M", "big", "OK", 0.0)
+    counts.add("M", "tiny", "OK", 0.0)
+    assert counts.snapshot().requests == {("M", "big", "OK"): 1, ("M", "mid", "OK"): 0, ("M", OTHER, "OK"): 75}
+
+
+@pytest.fixture
+def log_lines():
+    stream = io.StringIO()
+    handler = configure("json", stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logging.getLogger().removeHandler(handler)
+    install(None)
+
+
+def test_a_bounded_pool_reports_opens_and_evictions(domain, tmp_path, log_lines):
+    metrics = ServiceMetrics()
+    install(fanout(metrics, LogObserver()))
+    pool = TenantPool(domain, tmp_path, max_open=1)
+    metrics.register(NodeCollector(pool))
+    try:
+        for name in ("a", "b", "c"):
+            pool.create(name)
+        scraped = parse(generate_latest(metrics.registry).decode())
+    finally:
+        pool.close()
+    assert scraped.value("bf_tenant_evictions_total") == 3  # default, a, b: one open at a time
+    assert scraped.value("bf_tenants_open") == 1 and scraped.value("bf_tenants_max_open") == 1
+    assert scraped.value("bf_tenant_open_seconds_count") == 4
+    lines = log_lines()
+    assert [line["tenant"] for line in lines if line["event"] == "tenant_evicted"] == ["default", "a", "b"]
+    assert all(line["level"] == "info" and line["time"].endswith("Z") for line in lines)
+
+
+def test_script_runs_count_their_outcome_and_bound_hits(log_lines):
+    metrics = ServiceMetrics()
+    install(metrics)
+    runtime = ScriptRuntime()
+    assert runtime.run("reserve", "return nil", {}, None) is None
+    with pytest.raises(ScriptFailure):
+        runtime.run("reserve", "while true do end", {}, None)
+    with pytest.raises(ScriptFailure):
+        runtime.run("reserve", "error('no')", {}, None)
+    scraped = parse(generate_latest(metrics.registry).decode())
+    assert scraped.by("bf_script_runs_total", "outcome", hook="reserve") == {"ok": 1, "bound": 1, "failed": 1}
+    assert scraped.value("bf_script_seconds_count", hook="reserve") == 3
+
+
+def test_rejections_are_one_line_per_period_by_code(log_lines):
+    counts = RequestCounts()
+    summary = RejectionSummary(counts.by_code)
+    for code in ("OK", "OK", "NOT_FOUND", "FAILED_PRECONDITION", "NOT_FOUND"):
+        counts.add("M", "t", code, 0.0)
+    summary.report()
+    summary.report()  # nothing new: no line
+    counts.add("M", "t", "INTERNAL", 0.0)
+    summary.report()
+    lines = [line for line in log_lines() if line["event"] == "rejections"]
+    assert [line["by_code"] for line in lines] == [{"FAILED_PRECONDITION": 1, "NOT_FOUND": 2}, {"INTERNAL": 1}]
+    assert lines[0]["level"] == "warning" and lines[0]["total"] == 3
+
+
+def test_text_lines_are_one_line_each_with_fields():
+    stream = io.StringIO()
+    handler = configure("text", stream)
+    try:
+        event("slow_request", logging.WARNING, method="protos.InventoryService.Reserve", tenant="acme", ms=812.5)
+        logging.getLogger("bf.serve").info("a plain message")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    first, second = stream.getvalue().splitlines()
+    assert first.endswith(" warning slow_request method=protos.InventoryService.Reserve tenant=acme ms=812.5")
+    assert second.endswith(" info a plain message")
+
+
+def test_fanout_calls_only_the_observers_that_listen():
+    heard = []
+
+    class Groups(Observer):
+        def group_ran(self, tenant, queue_waits, append_seconds):
+            heard.append(("groups", tenant))
+
+    class Opens(Observer):
+        def tenant_opened(self, tenant, seconds, caught_up):
+            heard.append(("opens", tenant))
+
+    both = fanout(Groups(), Opens(), Observer())
+    both.group_ran("t", [0.0], None)
+    both.tenant_opened("u", 0.0, 0)
+    both.tenant_evicted("v")  # nobody listens: the default does nothing
+    assert heard == [("groups", "t"), ("opens", "u")]

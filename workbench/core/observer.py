@@ -1,0 +1,71 @@
+"""What a running service tells whoever watches it: metrics, the operator's log.
+
+The tenant, the tenant pool, the Lua runtime and the maintenance services call
+the process's observer at the moments worth counting; by default it does
+nothing (a method call per group, not per request). `bf serve` installs one
+that feeds Prometheus and the log (workbench/metrics/). Keeping the interface
+here, in the core, lets the service and the domain's scripts report without
+knowing who listens.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Observer:
+    """Every hook, doing nothing. Times are seconds."""
+
+    def group_ran(self, tenant: str, queue_waits: list[float], append_seconds: float | None) -> None:
+        """A group of requests ran in `tenant`: `queue_waits` says how long each
+        waited for the group to start; `append_seconds` how long appending its
+        events to the log took (one fsync), None when it had none to log."""
+
+    def state_committed(self, tenant: str, seconds: float) -> None:
+        """The state's open transaction was committed."""
+
+    def tenant_opened(self, tenant: str, seconds: float, caught_up: int) -> None:
+        """A tenant was opened, applying `caught_up` events its state lacked."""
+
+    def tenant_evicted(self, tenant: str) -> None:
+        """An idle tenant was closed to keep the open ones under the bound."""
+
+    def script_ran(self, hook: str, seconds: float, outcome: str) -> None:
+        """A Lua script ran; `outcome` is "ok", "failed" or "bound" (it hit a limit)."""
+
+    def maintenance(self, operation: str, tenant: str, seconds: float, figures: dict[str, float]) -> None:
+        """A maintenance operation (compact, migrate, adopt) finished, with its figures."""
+
+
+_current = Observer()
+
+
+def observer() -> Observer:
+    return _current
+
+
+def install(new: Observer | None) -> None:
+    """Make `new` the process's observer (None: back to the one that does nothing)."""
+    global _current
+    _current = new if new is not None else Observer()
+
+
+def fanout(*observers: Observer) -> Observer:
+    """One observer calling each of `observers` on the hooks it overrides (and only those)."""
+    combined = Observer()
+    for name, default in vars(Observer).items():
+        if not callable(default) or name.startswith("_"):
+            continue
+        hooks = [getattr(o, name) for o in observers if getattr(type(o), name) is not default]
+        if len(hooks) == 1:
+            setattr(combined, name, hooks[0])
+        elif hooks:
+            setattr(combined, name, _each(hooks))
+    return combined
+
+
+def _each(hooks: list[Callable]) -> Callable:
+    def call(*args) -> None:
+        for hook in hooks:
+            hook(*args)
+    return call
