@@ -80,9 +80,10 @@ def run_stress(
     seed: int = 1,
     on_round: Callable[[StressRow], None] | None = None,
     in_flight: int = DEFAULT_IN_FLIGHT,
+    calls: str = "stream",
 ) -> StressResult:
     """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
-    with `in_flight` requests at a time.
+    with `in_flight` requests at a time; over gRPC `calls` are "stream" (bf.BulkService) or "unary".
 
     The tenant `stress-<seed>-<n>` (the first free n) is created in `data`
     (default: a temporary folder, removed afterwards). `on_round(row)` is
@@ -91,9 +92,9 @@ def run_stress(
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
-    result = StressResult(transport, seed, in_flight)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight)
+        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, calls)
+        result = StressResult(client.name, seed, in_flight)
         try:
             for number in range(1, rounds + 1):
                 row = _round(number, workload, client)
