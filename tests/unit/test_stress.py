@@ -29,10 +29,12 @@ def test_rounds_grow_the_business_and_a_seed_repeats_it(project, small_rounds, t
     assert business(other) != business(first)
 
 
-@pytest.mark.parametrize("transport", ["unix", "tcp"])
-def test_grpc_transports_do_what_the_tenant_does_directly(project, small_rounds, transport):
-    direct = run_stress(project, rounds=1, transport="inproc", seed=3, in_flight=4)
-    remote = run_stress(project, rounds=1, transport=transport, seed=3, in_flight=64)
+@pytest.mark.parametrize("transport, calls", [("unix", "stream"), ("unix", "unary"), ("tcp", "stream"),
+                                              ("inproc", "stream")])
+def test_every_transport_does_what_threads_calling_the_tenant_do(project, small_rounds, transport, calls):
+    direct = run_stress(project, rounds=1, transport="inproc", seed=3, in_flight=4, calls="unary")
+    remote = run_stress(project, rounds=1, transport=transport, seed=3, in_flight=64, calls=calls)
+    assert remote.transport == f"{transport} {calls}"
     assert business(remote) == business(direct)
     row = remote.rows[0]
     assert row.db_bytes > 0 and 0 < row.p50_ms <= row.p99_ms and row.per_second > 0
@@ -50,7 +52,7 @@ def test_cli_prints_a_row_per_round_and_the_verdict():
     header, row, summary, caveat = result.stdout.splitlines()
     assert header.split()[:3] == ["round", "seconds", "db"] and header.split()[-1] == "events"
     assert row.split()[0] == "1" and "511" in row.split() and "1,000" in row.split()
-    assert summary.startswith("inproc, seed 1: ") and "last round / first: 1.00" in summary
+    assert summary.startswith("inproc stream, seed 1: ") and "last round / first: 1.00" in summary
     assert caveat.startswith("caveat: ") and "8 calls in flight" in caveat
 
 

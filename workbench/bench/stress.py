@@ -82,9 +82,10 @@ def run_stress(
     in_flight: int = DEFAULT_IN_FLIGHT,
     server_options: tuple[str, ...] = (),
     on_start: Callable[[object], None] | None = None,
+    calls: str = "stream",
 ) -> StressResult:
     """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
-    with `in_flight` requests at a time.
+    with `in_flight` requests at a time; over gRPC `calls` are "stream" (bf.BulkService) or "unary".
 
     The tenant `stress-<seed>-<n>` (the first free n) is created in `data`
     (default: a temporary folder, removed afterwards). `on_round(row)` is
@@ -95,9 +96,9 @@ def run_stress(
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
-    result = StressResult(transport, seed, in_flight)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, server_options)
+        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, server_options, calls)
+        result = StressResult(client.name, seed, in_flight)
         try:
             if on_start:
                 on_start(client)

@@ -7,6 +7,7 @@ Each transport sends a phase of independent requests and times every one;
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,8 @@ from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp, Foll
 from workbench.config import Project
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
+from workbench.service.bulk_client import BulkClient
+from workbench.service.event_loop import new_event_loop
 from workbench.service.inventory_service import domain_services
 from workbench.service.client_auth import with_token
 from workbench.service.limits import MAX_MESSAGE_BYTES
@@ -29,6 +32,7 @@ from workbench.service.tenants import Tenants
 from workbench.bench.server_process import ServerProcess
 
 TRANSPORTS = ("inproc", "unix", "tcp")
+CALLS = ("stream", "unary")  # over gRPC: many calls on one bf.BulkService stream, or a unary call each
 # Requests the client keeps in flight within a phase: a business has many
 # callers at once, and a tenant commits those that wait together (group commit).
 DEFAULT_IN_FLIGHT = 32
@@ -52,9 +56,9 @@ def folder_bytes(folder: Path) -> int:
 
 class InprocTransport:
     """The tenant called directly from `in_flight` threads: the same Tenant code
-    the server runs (group commit included), without gRPC."""
+    the server runs (group commit included), without gRPC: each thread a caller, as unary calls are."""
 
-    name = "inproc"
+    name = "inproc unary"
 
     def __init__(self, domain: Domain, data: Path, tenant_prefix: str, in_flight: int = DEFAULT_IN_FLIGHT):
         self.tenants = Tenants(domain, data)
@@ -80,12 +84,50 @@ class InprocTransport:
         self.tenants.close()
 
 
+class InprocStreamTransport(InprocTransport):
+    """The tenant called as the bulk stream calls it, without gRPC: a coroutine keeps
+    `in_flight` requests queued in the tenant (Tenant.submit), topping up as they finish."""
+
+    name = "inproc stream"
+
+    def __init__(self, domain: Domain, data: Path, tenant_prefix: str, in_flight: int = DEFAULT_IN_FLIGHT):
+        super().__init__(domain, data, tenant_prefix, 1)
+        self.in_flight = in_flight
+        self._loop = new_event_loop()
+
+    def send(self, requests: list[Any]) -> list[Reply]:
+        return self._loop.run_until_complete(self._send(requests))
+
+    async def _send(self, requests: list[Any]) -> list[Reply]:
+        loop, clock = asyncio.get_running_loop(), time.perf_counter
+        replies: list[Reply | None] = [None] * len(requests)
+        waiting: dict[asyncio.Future, tuple[int, Any, float]] = {}
+        sent = 0
+        while sent < len(requests) or waiting:
+            batch = requests[sent:sent + self.in_flight - len(waiting)]
+            for index, ticket in enumerate(self.tenant.submit(batch, loop), sent):
+                waiting[ticket.future] = (index, ticket, clock())
+            sent += len(batch)
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            for future in done:
+                index, ticket, started = waiting.pop(future)
+                outcome = ticket.result()
+                replies[index] = Reply(outcome.response if outcome.code == Code.OK else None, outcome.code,
+                                       outcome.message, clock() - started)
+        return replies
+
+    def close(self) -> None:
+        super().close()
+        self._loop.close()
+
+
 class GrpcTransport:
-    """A `bf serve` child process, called through its gRPC API with `in_flight` calls at a time."""
+    """A `bf serve` child process, called through its gRPC API with `in_flight` calls at a time:
+    each a unary call, or all of a phase on one bf.BulkService stream."""
 
     def __init__(self, project: Project, domain: Domain, data: Path, tenant_prefix: str, name: str,
-                 in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = ()):
-        self.name = name
+                 in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = (), calls: str = "stream"):
+        self.name = f"{name} {calls}"
         self.in_flight = in_flight
         listen = f"unix:{data / 'bf.sock'}" if name == "unix" else "127.0.0.1:0"
         self.server = ServerProcess(project, listen, data, server_options)
@@ -99,6 +141,7 @@ class GrpcTransport:
             self._metadata = ((TENANT_METADATA, self.tenant_name),)
             self._follow = self.channel.unary_stream("/bf.EventStreamService/Follow", FollowReq.SerializeToString,
                                                      LoggedEvent.FromString)
+            self._bulk = BulkClient(self.channel, self.tenant_name, window=in_flight) if calls == "stream" else None
         except BaseException:
             self.server.stop()
             raise
@@ -106,6 +149,8 @@ class GrpcTransport:
         self._last_position = 0
 
     def send(self, requests: list[Any]) -> list[Reply]:
+        if self._bulk is not None:
+            return [Reply(r.response, r.code, r.message, r.seconds) for r in self._bulk.call_all(requests)]
         clock = time.perf_counter
         started = [0.0] * len(requests)
         finished = [0.0] * len(requests)
@@ -138,12 +183,13 @@ class GrpcTransport:
 
 
 def open_transport(name: str, project: Project, domain: Domain, data: Path, tenant_prefix: str,
-                   in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = ()):
+                   in_flight: int = DEFAULT_IN_FLIGHT, server_options: tuple[str, ...] = (), calls: str = "stream"):
     """`server_options`: more `bf serve` options (such as `--metrics ADDR`) for the gRPC transports."""
     if name == "inproc":
-        return InprocTransport(domain, data, tenant_prefix, in_flight)
+        kind = InprocStreamTransport if calls == "stream" else InprocTransport
+        return kind(domain, data, tenant_prefix, in_flight)
     if name in ("unix", "tcp"):
-        return GrpcTransport(project, domain, data, tenant_prefix, name, in_flight, server_options)
+        return GrpcTransport(project, domain, data, tenant_prefix, name, in_flight, server_options, calls)
     raise ValueError(f"unknown transport {name!r}; use one of {', '.join(TRANSPORTS)}")
 
 

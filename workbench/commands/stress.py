@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
 from workbench.bench.table import format_row
-from workbench.bench.transports import DEFAULT_IN_FLIGHT, TRANSPORTS
+from workbench.bench.transports import CALLS, DEFAULT_IN_FLIGHT, TRANSPORTS
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 from workbench.service.private_files import keep_files_private
@@ -27,6 +27,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help=f"rounds to run (default {DEFAULT_ROUNDS})")
     parser.add_argument("--transport", choices=TRANSPORTS, default="unix",
                         help="inproc: call the tenant directly; unix or tcp: a bf serve process over gRPC (default unix)")
+    parser.add_argument("--calls", choices=CALLS, default="stream",
+                        help="over gRPC: stream, many calls on one bf.BulkService stream; unary, a call each (default stream)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep the tenant's files here (default: a temporary folder)")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed makes the same run (default 1)")
     parser.add_argument("--in-flight", type=positive_int, default=DEFAULT_IN_FLIGHT, metavar="N",
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         return EXIT_BAD_INPUT
     result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
                         in_flight=args.in_flight, server_options=("--metrics", args.metrics) if args.metrics else (),
-                        on_start=say_metrics)
+                        on_start=say_metrics, calls=args.calls)
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 

@@ -141,6 +141,24 @@ def async_server_stream(method: str, behaviour: Callable[[Any, grpc.aio.Servicer
     return grpc.unary_stream_rpc_method_handler(handle, _deserializer(request_type), _serialize)
 
 
+def async_bidi_stream(method: str, behaviour: Callable[[AsyncIterator[Any], grpc.aio.ServicerContext], AsyncIterator[Any]],
+                      request_type: type) -> grpc.RpcMethodHandler:
+    """A bidirectional streaming method whose behaviour is an async generator over the
+    incoming messages (each checked to decode first), on the server's event loop."""
+    async def decoded(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for request in requests:
+            _check_decoded(request, request_type)
+            yield request
+
+    async def handle(requests, context):
+        try:
+            async for response in behaviour(decoded(requests), context):
+                yield response
+        except Exception as error:
+            await _abort_on_loop(context, method, error)
+    return grpc.stream_stream_rpc_method_handler(handle, _deserializer(request_type), _serialize)
+
+
 def add_service(server: grpc.Server, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
     """Serve `handlers` (method name -> handler) as the service `service_name`."""
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_name, handlers),))
@@ -165,8 +183,12 @@ async def hold_tenant_on_loop(context: grpc.aio.ServicerContext, tenants: Tenant
 def hold_tenant(context: grpc.ServicerContext, tenants: Tenants) -> tuple[Tenant, Callable[[], None]]:
     """The tenant the call names in its `x-tenant` metadata (default: the default
     tenant), kept open until the returned release is called."""
+    return hold_named_tenant(tenants, tenant_name(context))
+
+
+def hold_named_tenant(tenants: Tenants, name: str) -> tuple[Tenant, Callable[[], None]]:
     try:
-        return tenants.hold(tenant_name(context))
+        return tenants.hold(name)
     except BadTenantName as error:
         raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
     except UnknownTenant as error:

@@ -124,12 +124,19 @@ class Tenant:
         """`execute` for a coroutine: it waits on its loop, never blocking it, while
         a thread of the loop's executor leads (a coroutine never leads, so a call
         cancelled midway cannot leave a group half done or the queue without a leader)."""
-        loop = asyncio.get_running_loop()
-        ticket = LoopTicket(request, new_id, loop)
-        if not self._join_queue(ticket):
-            loop.run_in_executor(None, self._lead)
+        (ticket,) = self.submit([request], asyncio.get_running_loop(), new_id)
         await ticket.sleep()
         return ticket.result()
+
+    def submit(self, requests: list[Any], loop: asyncio.AbstractEventLoop,
+               new_id: Callable[[], str] = new_id) -> list[LoopTicket]:
+        """Queue `requests`, in this order, for coroutines of `loop` (a bulk stream);
+        each ticket's future settles once its group is on disk. Queued together,
+        they run in one group unless a group is running already."""
+        tickets = [LoopTicket(request, new_id, loop) for request in requests]
+        if not self._join_queue(*tickets):
+            loop.run_in_executor(None, self._lead)
+        return tickets
 
     @contextmanager
     def paused(self) -> Iterator["Tenant"]:
@@ -139,10 +146,10 @@ class Tenant:
             self._commit_state()
             yield self
 
-    def _join_queue(self, ticket: Ticket) -> bool:
-        """Queue `ticket`; True when a leader is at work (wait), False when the caller leads."""
+    def _join_queue(self, *tickets: Ticket) -> bool:
+        """Queue `tickets`; True when a leader is at work (wait), False when the caller leads."""
         with self._queue_lock:
-            self._queue.append(ticket)
+            self._queue.extend(tickets)
             busy, self._leading = self._leading, True
         return busy
 

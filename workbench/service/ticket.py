@@ -59,15 +59,15 @@ class ThreadTicket(Ticket):
 class LoopTicket(Ticket):
     """A ticket whose caller is a coroutine on `loop`."""
 
-    __slots__ = ("loop", "_done")
+    __slots__ = ("loop", "future")
 
     def __init__(self, request: Any, new_id: Callable[[], str], loop: asyncio.AbstractEventLoop):
         super().__init__(request, new_id)
         self.loop = loop
-        self._done = loop.create_future()
+        self.future = loop.create_future()
 
     async def sleep(self) -> None:
-        await self._done
+        await self.future
 
 
 def finish(group: list[Ticket]) -> None:
@@ -77,7 +77,7 @@ def finish(group: list[Ticket]) -> None:
     for ticket in group:
         ticket.done = True
         if isinstance(ticket, LoopTicket):
-            on_loops.setdefault(ticket.loop, []).append(ticket._done)
+            on_loops.setdefault(ticket.loop, []).append(ticket.future)
         else:
             ticket.wake()
     for loop, futures in on_loops.items():
