@@ -54,6 +54,10 @@ class ClusterTenants(Tenants):
         """Name this node's gRPC address in the leases it takes (known once the server listens)."""
         self.leases.address = address
 
+    def handovers(self, state: str) -> list[str]:
+        """None: a cluster node keeps no single-node migration records (a tenant moves by its lease)."""
+        return []
+
     def _tenants_bucket(self, replicas: int):
         try:
             return self.link.call(self.link.js.key_value(TENANTS_BUCKET))
