@@ -17,6 +17,8 @@ from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_p
 from domain.contracts.tenancy_pb2 import AdoptProgressReq, AdoptReq, CompactReq, MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.cli import main
+from workbench.core.codes import Code
+from workbench.service.bulk_client import BulkClient
 from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, node_auth
 from workbench.service.client_auth import with_token
 from workbench.service.server import Server
@@ -137,6 +139,20 @@ def test_a_tenant_token_acts_on_its_own_tenant_and_nothing_else(node):
             ["cafe", "default", "shop"]
         assert inventory_pb2_grpc.InventoryServiceStub(operator).ListLocations(
             inv.ListLocationsReq(), metadata=[("x-tenant", "cafe")]) is not None
+
+
+def test_each_call_on_a_bulk_stream_is_checked_alone_against_the_streams_token(node):
+    with node.channel(node.shop) as shop:
+        replies = BulkClient(shop, tenant="shop").call_all([
+            inv.AddProductsReq(skus=["mug"]), ("cafe", inv.AddProductsReq(skus=["tea"])),
+            ("default", inv.ListLocationsReq()), ("shop", inv.ListLocationsReq())])
+    assert [reply.code for reply in replies] == [Code.OK, Code.PERMISSION_DENIED, Code.PERMISSION_DENIED, Code.OK]
+    assert "may act on tenant 'shop' only" in replies[1].message and node.shop not in replies[1].message
+    assert [type(e).__name__ for e in node.tenants.get("shop").events()] == ["ProductAdded"]
+    assert list(node.tenants.get("cafe").events()) == []
+    with node.channel() as anonymous:
+        [reply] = BulkClient(anonymous, tenant="shop").call_all([inv.AddProductsReq(skus=["x"])])
+    assert reply.code == Code.UNAUTHENTICATED and not reply.answered
 
 
 def test_a_token_revoked_or_made_while_the_node_runs_counts_within_a_second(node):

@@ -110,7 +110,7 @@ def test_calls_name_their_own_tenant_and_authorize_can_refuse_one(server, channe
     assert server.tenants.get().log.last_position == 0
 
 
-def test_the_stream_goes_through_the_servers_interceptors(domain, tmp_path, socket_dir, monkeypatch):
+def test_the_stream_goes_through_the_servers_interceptors(domain, tmp_path, socket_dir):
     seen = []
 
     class Recorder(grpc.aio.ServerInterceptor):
@@ -118,9 +118,7 @@ def test_the_stream_goes_through_the_servers_interceptors(domain, tmp_path, sock
             seen.append(details.method)
             return await continuation(details)
 
-    plain_server = grpc.aio.server
-    monkeypatch.setattr(grpc.aio, "server", lambda *a, **k: plain_server(*a, interceptors=[Recorder()], **k))
-    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 'i.sock'}", workers=4)
+    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 'i.sock'}", workers=4, interceptors=(Recorder(),))
     running.start()
     try:
         with grpc.insecure_channel(running.address) as channel:

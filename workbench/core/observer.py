@@ -21,6 +21,11 @@ class Observer:
         waited for the group to start; `append_seconds` how long appending its
         events to the log took (one fsync), None when it had none to log."""
 
+    def call_answered(self, method: str, tenant: str, code: str, seconds: float) -> None:
+        """A call inside a bulk stream was answered, `seconds` after it was read (`method`:
+        `package.Service.Method`, `code`: its status's name). Unary calls are watched by the
+        server's interceptor, which sees a bulk stream as one call."""
+
     def state_committed(self, tenant: str, seconds: float) -> None:
         """The state's open transaction was committed."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.core.observer import fanout, install
+from workbench.core.observer import Observer, fanout, install
 from workbench.metrics.exporter import BadMetricsAddress, MetricsHttp, parse_address
 from workbench.metrics.families import ServiceMetrics
 from workbench.metrics.node_collector import NodeCollector
@@ -49,7 +49,7 @@ class NodeWatch:
         self.rejections = RejectionSummary(self.counts.by_code)
         self.http: MetricsHttp | None = None
         # Installed before any tenant opens, so the first openings are counted too.
-        install(fanout(*(o for o in (self.metrics, LogObserver()) if o is not None)))
+        install(fanout(*(o for o in (self.metrics, LogObserver(), _BulkCalls(self)) if o is not None)))
 
     @classmethod
     def from_arguments(cls, args: argparse.Namespace) -> "NodeWatch":
@@ -89,3 +89,13 @@ class NodeWatch:
     def _stream_opened(self, method: str, change: int) -> None:
         if self.metrics is not None:
             self.metrics.stream_opened(method, change)
+
+
+class _BulkCalls(Observer):
+    """Each call inside a bulk stream, counted as if it had come alone."""
+
+    def __init__(self, watch: NodeWatch):
+        self._watch = watch
+
+    def call_answered(self, method: str, tenant: str, code: str, seconds: float) -> None:
+        self._watch._call_done(method, tenant, code, seconds)

@@ -28,7 +28,8 @@ import grpc
 
 from workbench.core.domain import Domain
 from workbench.service.inventory_service import domain_services
-from workbench.service.rpc import TENANT_METADATA
+from workbench.core.codes import Code
+from workbench.service.rpc import TENANT_METADATA, ServiceError
 from workbench.service.tenants import DEFAULT_TENANT, BadTenantName, check_tenant_name
 from workbench.service.tokens import Grant, TokenStore
 
@@ -43,6 +44,8 @@ ROLE_TABLE = {
     "grpc.reflection.v1alpha.ServerReflection": ANY_TOKEN,
     "grpc.reflection.v1.ServerReflection": ANY_TOKEN,
     "bf.EventStreamService/Follow": TENANT,
+    # Any token opens the stream; each call in it is then checked alone (authorize_call).
+    "bf.BulkService/Call": ANY_TOKEN,
 }
 
 Refusal = tuple[grpc.StatusCode, str]
@@ -88,6 +91,21 @@ class Authorizer(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         refused = self.refusal(details.method, details.invocation_metadata) if handler is not None else None
         return handler if refused is None else _refusing(handler, *refused)
+
+    def authorize_call(self, context: grpc.aio.ServicerContext, method: str, tenant: str) -> None:
+        """One call inside a bf.BulkService stream, with the stream's token and the call's own method and
+        tenant, as if it came alone. Raises ServiceError when it is refused."""
+        metadata = [(key, value) for key, value in context.invocation_metadata() or () if key != TENANT_METADATA]
+        refused = self.refusal(method, [*metadata, (TENANT_METADATA, tenant)])
+        if refused is not None:
+            code, message = refused
+            raise ServiceError(Code(code.value[0]), message)
+
+
+def bulk_authorizer(interceptors: Iterable[grpc.aio.ServerInterceptor]) -> Callable | None:
+    """What checks each call of a bulk stream on a server with these interceptors (None: no checks)."""
+    return next((interceptor.authorize_call for interceptor in interceptors if isinstance(interceptor, Authorizer)),
+                None)
 
 
 def _permission(grant: Grant, role: str, method: str, tenant: str) -> Refusal | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
@@ -37,6 +38,7 @@ from google.protobuf.message import DecodeError
 
 from domain.contracts.bulk_pb2 import BulkAnswer, BulkAnswers, BulkCall, BulkCalls
 from workbench.core.codes import Code
+from workbench.core.observer import observer
 from workbench.core.domain import Domain
 from workbench.service.inventory_service import domain_services
 from workbench.service.limits import check_limits
@@ -128,24 +130,26 @@ class _Stream:
     def queue(self, calls) -> None:
         """Answer the bad calls now; queue the others in their tenants, a tenant's in the frame's order."""
         by_tenant: dict[str, tuple[Tenant, Callable[[], None], list[tuple[int, str]], list[Any]]] = {}
+        read_at = time.perf_counter()
         for call in calls:
             try:
                 name, request = self.service.prepare(call, self.context, self.tenant)
                 if name not in by_tenant:
                     by_tenant[name] = (*hold_named_tenant(self.service.tenants, name), [], [])
             except Exception as error:
-                self.answer(_refusal(call.id, call.method, error))
+                self.answer(_refusal(call.id, call.method, error), call.method, call.tenant or self.tenant, read_at)
                 continue
             by_tenant[name][2].append((call.id, call.method))
             by_tenant[name][3].append(request)
-        for tenant, release, ids, requests in by_tenant.values():
+        for name, (tenant, release, ids, requests) in by_tenant.items():
             self.unanswered += len(ids)
             tickets = tenant.submit(requests, self.loop)
             waiting = [len(tickets)]
             for (call_id, method), ticket in zip(ids, tickets):
-                ticket.future.add_done_callback(self._on_done(call_id, method, ticket, release, waiting))
+                ticket.future.add_done_callback(self._on_done(call_id, method, name, read_at, ticket, release, waiting))
 
-    def _on_done(self, call_id: int, method: str, ticket, release: Callable[[], None], waiting: list[int]):
+    def _on_done(self, call_id: int, method: str, tenant: str, read_at: float, ticket, release: Callable[[], None],
+                 waiting: list[int]):
         def done(_future: asyncio.Future) -> None:
             self.unanswered -= 1
             waiting[0] -= 1
@@ -156,17 +160,20 @@ class _Stream:
             try:
                 outcome = ticket.result()
             except Exception as error:
-                self.answer(_refusal(call_id, method, error))
+                self.answer(_refusal(call_id, method, error), method, tenant, read_at)
                 return
             if outcome.code != Code.OK:
-                self.answer(BulkAnswer(id=call_id, code=int(outcome.code), message=outcome.message))
+                answer = BulkAnswer(id=call_id, code=int(outcome.code), message=outcome.message)
             else:
-                self.answer(BulkAnswer(id=call_id, response=outcome.response.SerializeToString()))
+                answer = BulkAnswer(id=call_id, response=outcome.response.SerializeToString())
+            self.answer(answer, method, tenant, read_at)
         return done
 
-    def answer(self, answer: BulkAnswer) -> None:
+    def answer(self, answer: BulkAnswer, method: str, tenant: str, read_at: float) -> None:
         self.answers.append(answer)
         self.answered.set()
+        observer().call_answered(method.lstrip("/").replace("/", "."), tenant, Code(answer.code).name,
+                                 time.perf_counter() - read_at)
 
     async def next_answers(self, reader: asyncio.Future) -> list[BulkAnswer] | None:
         """The answers ready to send (waiting for some), or None once every call is answered and no more come."""

@@ -26,6 +26,7 @@ from grpc_health.v1.health import aio as health
 from grpc_reflection.v1alpha import reflection
 
 from workbench.core.domain import Domain
+from workbench.service.auth import bulk_authorizer
 from workbench.service.bulk_service import BulkService
 from workbench.service.event_loop import new_event_loop
 from workbench.service.event_stream import EventStream
@@ -65,7 +66,8 @@ class Server:
         self._loop_thread.start()
         self.health = health.HealthServicer()
         self.event_stream = EventStream(self.tenants, max_followers=max(1, workers // 2))
-        self.bulk = BulkService(domain, self.tenants)  # `bulk.authorize` checks each call's method and tenant
+        self.bulk = BulkService(domain, self.tenants)
+        self.bulk.authorize = bulk_authorizer(interceptors) or self.bulk.authorize  # each call's method and tenant
         self._grpc, self.services = self._on_loop(self._build(domain, workers, extra_services, interceptors))
         self.address = ""
 
