@@ -24,6 +24,7 @@ class Project:
     specs: str = "specs"
     themes: str = "themes"
     schema: str = "domain/schema.sql"
+    spec_timeout: float = 5.0  # seconds a spec may run before it is stopped as a `timeout`
 
     @property
     def specs_dir(self) -> Path:
@@ -51,7 +52,8 @@ class Project:
             sys.path.insert(0, root)
 
 
-_FIELDS = ("domain", "features", "contracts", "specs", "themes", "schema")
+_FIELDS = ("domain", "features", "contracts", "specs", "themes", "schema", "spec_timeout")
+_NUMBERS = ("spec_timeout",)
 
 
 def find_project(start: Path | None = None) -> Project:
@@ -77,4 +79,10 @@ def _read_settings(pyproject: Path) -> dict[str, str] | None:
     unknown = set(settings) - set(_FIELDS)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown [tool.bf] setting(s): {', '.join(sorted(unknown))}; known: {', '.join(_FIELDS)}")
-    return {key: str(value) for key, value in settings.items()}
+    return {key: _number(pyproject, key, value) if key in _NUMBERS else str(value) for key, value in settings.items()}
+
+
+def _number(pyproject: Path, key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{pyproject}: [tool.bf] {key} must be a number of seconds above 0, got {value!r}")
+    return float(value)

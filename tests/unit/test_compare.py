@@ -41,9 +41,14 @@ def test_nested_response_paths_and_ids_as_uid():
     assert texts(result) == ['Response.locs[0].locs[0].uid: expected "UID(2)", got "UID(7)"']
 
 
-def test_status_is_compared_by_code_only():
+def test_a_stated_error_message_is_checked_and_a_bundle_s_is_not():
     expected = spec(error=ExpectedError(Code.NOT_FOUND, "some text"))
-    assert compare(expected, Outcome(None, [], Code.NOT_FOUND, "other text")) == []
+    assert texts(compare(expected, Outcome(None, [], Code.NOT_FOUND, "other text"))) == [
+        'Status.message: expected "some text", got "other text"']
+    assert compare(expected, Outcome(None, [], Code.NOT_FOUND, "some text")) == []
+    bundle = spec(error=ExpectedError(Code.NOT_FOUND, "some text", checked=False))  # the kata compares codes only
+    assert compare(bundle, Outcome(None, [], Code.NOT_FOUND, "other text")) == []
+    assert compare(spec(error=ExpectedError(Code.NOT_FOUND)), Outcome(None, [], Code.NOT_FOUND, "any")) == []
     result = compare(expected, Outcome(GetLocInventoryResp()))
     assert texts(result) == ["Status: expected NotFound, got OK"]
     result = compare(spec(then=GetLocInventoryResp()), Outcome(None, [], Code.FAILED_PRECONDITION, "not enough"))

@@ -32,6 +32,23 @@ def test_two_features_claiming_one_request_is_an_error():
         Registry([one, two], [], {})
 
 
+def test_a_second_feature_serving_a_request_breaks_that_request_only(tmp_path, monkeypatch):
+    package = tmp_path / "twicefeatures"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    source = ("from domain.contracts.inventory_pb2 import AddProductsReq, ListLocationsReq\n"
+              "HANDLERS = {AddProductsReq: print}\n")
+    (package / "add.py").write_text(source)
+    (package / "add_copy.py").write_text(source)
+    (package / "other.py").write_text(source.replace("{AddProductsReq", "{ListLocationsReq"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = discover("twicefeatures", "domain.contracts")  # no RegistryError: the rest of the domain loads
+    assert AddProductsReq not in registry.handlers and len(registry.handlers) == 1
+    (conflict,) = registry.broken
+    assert conflict.error == f"AddProductsReq is claimed by both {package / 'add.py'} and {package / 'add_copy.py'}"
+    assert conflict.error in registry.why_missing(AddProductsReq)
+
+
 def test_a_broken_feature_module_is_reported_with_file_and_line(tmp_path, monkeypatch):
     package = tmp_path / "fakefeatures"
     package.mkdir()

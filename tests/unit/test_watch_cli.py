@@ -32,21 +32,26 @@ def stop(process: subprocess.Popen) -> int:
 
 
 def save_feature(project) -> None:
+    """An edit to the handler that changes what it runs, not what it does."""
     path = project.root / FEATURE
-    path.write_text(path.read_text() + "\n# saved\n")
+    path.write_text(path.read_text().replace("    uids = []\n", "    uids = list()\n", 1))
 
 
 def test_json_prints_one_event_per_line_with_its_time(small_project_copy):
     process = start_watch(small_project_copy, "--json")
     try:
-        first = [json.loads(line) for line in lines_until(process, '"event": "done"')]
+        first = [json.loads(line) for line in lines_until(process, '"event": "idle"')]
         save_feature(small_project_copy)
         second = [json.loads(line) for line in lines_until(process, '"event": "done"')]
     finally:
         code = stop(process)
     assert code == 0
     assert [e["event"] for e in first][:2] == ["watching", "run"]
+    assert [e["event"] for e in first][-2:] == ["done", "idle"]
+    assert first[-1]["total"] == first[-2]["total"] == first[-2]["passed"] and first[-1]["failing"] == 0
     assert second[0] == {"event": "change", "paths": [FEATURE], "at": second[0]["at"]}
+    assert all(v["reason"] == f"its run executed add_products in {FEATURE}, which changed"
+               for v in second if v["event"] == "verdict")
     verdicts = [e for e in second if e["event"] == "verdict"]
     assert verdicts and all(v["verdict"]["status"] == "pass" and v["reason"] for v in verdicts)
     assert second[-1]["passed"] == len(verdicts) and second[-1]["latency_ms"] > 0

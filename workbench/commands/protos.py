@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from workbench.config import Project
@@ -31,6 +32,31 @@ def generate(project: Project, out_dir: Path) -> None:
                  f"--grpc_python_out={out_dir}", *sources]
     if protoc.main(arguments) != 0:
         raise RuntimeError(f"protoc failed on {', '.join(sources)}")
+
+
+STALE = "contracts stale: run bf protos"
+
+
+def stale_contracts(project: Project) -> list[str]:
+    """What is out of date between the .proto files and their generated modules
+    (empty when they match), by generating them afresh (about 15 ms)."""
+    contracts = project.root / Path(*project.contracts.split("."))
+    if not proto_files(project):
+        return []
+    with tempfile.TemporaryDirectory() as out:
+        try:
+            generate(project, Path(out))
+        except RuntimeError as error:
+            return [str(error)]
+        fresh_dir = Path(out) / contracts.relative_to(project.root)
+        stale = []
+        for fresh in sorted(fresh_dir.iterdir()):
+            committed = contracts / fresh.name
+            if not committed.exists():
+                stale.append(f"{committed.relative_to(project.root)} is missing")
+            elif committed.read_bytes() != fresh.read_bytes():
+                stale.append(f"{committed.relative_to(project.root)} is older than its .proto")
+        return stale
 
 
 def run(args: argparse.Namespace, project: Project) -> int:

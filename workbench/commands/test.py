@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from workbench.commands.protos import STALE, stale_contracts
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.specs.loader import load_specs, matching
 from workbench.specs.report import JsonReport, TextReport
-from workbench.specs.runner import run_specs
+from workbench.specs.runner import ERROR, Verdict, run_specs
 from workbench.specs.sandbox import SpecSandbox
 
 EXIT_FAILED = 1
@@ -39,8 +40,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf test: {error}", file=sys.stderr)
     for broken in domain.registry.broken:
         print(f"bf test: broken feature: {broken.error}", file=sys.stderr)
+    stale = [] if args.bundle or args.paths else stale_contracts(project)
+    for problem in stale:
+        print(f"bf test: {STALE}: {problem}", file=sys.stderr)
     specs = matching(loaded.specs, args.keyword)
     report = JsonReport() if args.json else TextReport()
+    passed = failed = 0
+    for spec, error in loaded.unparsed:  # each spec of a malformed file counts, as an error
+        if matching([spec], args.keyword):
+            report.verdict(Verdict(spec, ERROR, error=unparsed_error(error)))
+            failed += 1
     if args.target:
         from workbench.service.remote_target import RemoteError, RemoteTarget  # gRPC only when asked for
 
@@ -52,8 +61,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
             return EXIT_UNREACHABLE
     else:
         target = SpecSandbox(domain)
-    passed = failed = 0
-    for verdict in run_specs(specs, target, domain.registry):
+    for verdict in run_specs(specs, target, domain.registry, None if args.target else project.spec_timeout):
         report.verdict(verdict)
         if verdict.passed:
             passed += 1
@@ -62,4 +70,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     report.summary(passed, failed)
     if loaded.errors:
         return EXIT_BAD_INPUT
-    return 0 if failed == 0 and (specs or not loaded.files) else EXIT_FAILED
+    return 0 if failed == 0 and not stale and (specs or not loaded.files) else EXIT_FAILED
+
+
+def unparsed_error(error: Exception) -> str:
+    return f"its spec file does not parse: {error}\n"

@@ -1,7 +1,8 @@
 """`bf watch`: rerun the specs each save affects, in a plain terminal.
 
 The same engine as the TUI. A line per change and per verdict (with why the
-spec ran), each failure's differences below it, and a summary per run; with
+spec ran), each failure's differences below it, each distinct error once at
+the end of its run with the specs it hit, and a summary per run; with
 `--json`, one JSON object per event, each with its time (`at`, seconds since
 the epoch), for CI and measurement. Ctrl+C stops.
 """
@@ -83,17 +84,29 @@ class TextLines:
     def _specs(self, event) -> str:
         return f"bad spec file: {event.error}" if event.error else ""
 
+    def _running(self, event) -> str:
+        return f"running {event.spec_id} ..."
+
     def _verdict(self, event) -> str:
         verdict = event.verdict
         mark = status_mark(verdict["status"], self.colour)
         lines = [f"{mark} {verdict['name']}  ({verdict['file']}:{verdict['line']})  because {event.reason}"]
         lines += [f"    {Difference(**d)}" for d in verdict["differences"]]
-        if verdict["error"]:
-            lines += ["    " + line for line in verdict["error"].rstrip().splitlines()]
-        return "\n".join(lines)
+        return "\n".join(lines)  # errors come once each, with the run's summary
 
     def _done(self, event) -> str:
-        return f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms"
+        lines = []
+        for group in event.errors:
+            hit = group.specs if len(group.specs) <= 5 else [*group.specs[:5], f"and {len(group.specs) - 5} more"]
+            lines += [f"error in {len(group.specs)} spec(s): {', '.join(hit)}"]
+            lines += ["    " + line for line in group.error.rstrip().splitlines()]
+        lines += [f"contracts stale: run bf protos ({problem})" for problem in event.stale]
+        total = f"; all {event.total}: {event.total - event.failing} passing, {event.failing} not"
+        lines.append(f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms{total}")
+        return "\n".join(lines)
+
+    def _idle(self, event) -> str:
+        return ""
 
     def _cancelled(self, event) -> str:
         return f"run {event.run}: cancelled by a newer change; its unfinished specs run next"

@@ -93,7 +93,9 @@ def discover(features_package: str, contracts_package: str) -> Registry:
     """Import every module under `features_package` and read its declarations.
 
     A module that fails to import is kept as a BrokenFeature, so one broken
-    file costs only the specs that need it.
+    file costs only the specs that need it. So is a second claim on a request
+    or event (a feature copied, say): neither claimant serves it, and what
+    needs it says why, instead of the whole domain failing to load.
     """
     package = importlib.import_module(features_package)
     features: list[Feature] = []
@@ -112,7 +114,27 @@ def discover(features_package: str, contracts_package: str) -> Registry:
         if handlers or appliers:
             text_limits = dict(getattr(module, "TEXT_LIMITS", {}))
             features.append(Feature(info.name, path, dict(handlers), dict(appliers), text_limits))
+    broken += _drop_conflicts(features)
     return Registry(features, broken, contract_messages(contracts_package))
+
+
+def _drop_conflicts(features: list[Feature]) -> list[BrokenFeature]:
+    """Remove every request or event claimed by two features from both; one BrokenFeature per conflict."""
+    claims: dict[type, list[Feature]] = {}
+    for feature in features:
+        for message_type in [*feature.handlers, *feature.appliers]:
+            claims.setdefault(message_type, []).append(feature)
+    conflicts = []
+    for message_type, claimants in claims.items():
+        if len(claimants) < 2:
+            continue
+        for feature in claimants:
+            feature.handlers.pop(message_type, None)
+            feature.appliers.pop(message_type, None)
+        paths = " and ".join(str(f.path) for f in claimants)
+        last = claimants[-1]
+        conflicts.append(BrokenFeature(last.module, last.path, f"{message_type.__name__} is claimed by both {paths}", ""))
+    return conflicts
 
 
 def contract_messages(contracts_package: str) -> dict[str, type[Message]]:

@@ -36,6 +36,8 @@ def compare(spec: Spec, outcome: Outcome) -> list[Difference]:
     if outcome.code != expected_code:
         got = outcome.code.spec_name + (f" ({outcome.message})" if outcome.message else "")
         differences.append(Difference("Status", expected_code.spec_name, got))
+    elif spec.error and spec.error.checked and spec.error.message and outcome.message != spec.error.message:
+        differences.append(Difference("Status.message", show_value(spec.error.message), show_value(outcome.message)))
     elif spec.then is not None and outcome.response != spec.then:
         differences += _compare_messages("Response", spec.then, outcome.response)
     if outcome.events != spec.events:

@@ -1,4 +1,9 @@
-"""Find spec files and parse them, keeping every malformed file's error."""
+"""Find spec files and parse them, keeping every malformed file's error.
+
+A project's spec files (`*.spec`) check an ERROR line's message as well as its
+code; a kata bundle (any other file, e.g. `bundle.txt`) checks the code only,
+as the kata's contract says.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 from workbench.specs.errors import SpecSyntaxError
 from workbench.specs.model import Spec, SpecFile
-from workbench.specs.parser import parse_spec_file
+from workbench.specs.parser import outline, parse_spec_file
 
 SPEC_SUFFIX = ".spec"
 
@@ -16,6 +21,7 @@ SPEC_SUFFIX = ".spec"
 class LoadedSpecs:
     files: list[SpecFile] = field(default_factory=list)
     errors: list[SpecSyntaxError] = field(default_factory=list)
+    unparsed: list[tuple[Spec, SpecSyntaxError]] = field(default_factory=list)  # a malformed file's specs, as far as told apart
 
     @property
     def specs(self) -> list[Spec]:
@@ -40,9 +46,10 @@ def load_specs(paths: list[Path], messages: dict[str, type]) -> LoadedSpecs:
             loaded.errors.append(SpecSyntaxError(path, 0, "no such file or folder"))
             continue
         try:
-            loaded.files.append(parse_spec_file(path, messages))
+            loaded.files.append(parse_spec_file(path, messages, check_messages=path.suffix == SPEC_SUFFIX))
         except SpecSyntaxError as error:
             loaded.errors.append(error)
+            loaded.unparsed += [(spec, error) for spec in outline(path)]
     return loaded
 
 

@@ -13,7 +13,8 @@ from workbench.core.ids import spec_uid_number
 @dataclass
 class ExpectedError:
     code: Code
-    message: str = ""  # documentation only: runners compare the code
+    message: str = ""
+    checked: bool = True  # the message must be the one produced; a kata bundle's is documentation only
 
 
 @dataclass
@@ -49,7 +50,8 @@ class Spec:
 
     def messages(self) -> list[Any]:
         """Every message the spec names, in file order."""
-        return [*self.given, self.when, *([self.then] if self.then is not None else []), *self.events]
+        return [*self.given, *([self.when] if self.when is not None else []),
+                *([self.then] if self.then is not None else []), *self.events]
 
 
 @dataclass

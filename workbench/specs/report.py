@@ -17,10 +17,10 @@ from workbench.core.ids import show_uids
 from workbench.specs.compare import show_value
 from workbench.specs.formatter import format_spec
 from workbench.specs.lexer import SpecLexer
-from workbench.specs.runner import ERROR, PASS, Verdict
+from workbench.specs.runner import ERROR, PASS, TIMEOUT, Verdict
 
-_MARKS = {PASS: "PASS ", "fail": "FAIL ", ERROR: "ERROR"}
-_COLOURS = {PASS: "\x1b[32m", "fail": "\x1b[31m", ERROR: "\x1b[35m"}
+_MARKS = {PASS: "PASS ", "fail": "FAIL ", ERROR: "ERROR", TIMEOUT: "TIME "}
+_COLOURS = {PASS: "\x1b[32m", "fail": "\x1b[31m", ERROR: "\x1b[35m", TIMEOUT: "\x1b[33m"}
 _RESET = "\x1b[0m"
 
 
@@ -61,18 +61,20 @@ class TextReport:
 
 
 def status_mark(status: str, colour: bool = False) -> str:
-    """`PASS `, `FAIL ` or `ERROR`, coloured for a terminal."""
+    """`PASS `, `FAIL `, `ERROR` or `TIME ` (a timeout), coloured for a terminal."""
     return _COLOURS[status] + _MARKS[status] + _RESET if colour else _MARKS[status]
 
 
 def failure_text(verdict: Verdict, colour: bool = False) -> str:
     """The whole spec (ids as UID(n)) and what went wrong: the text `y` copies in the TUI."""
+    if verdict.spec.when is None:  # a spec of a file that does not parse: nothing to show but why
+        return verdict.error
     spec_text = show_uids(format_spec(verdict.spec))
     if colour:
         spec_text = highlight(spec_text, SpecLexer(), TerminalFormatter())
     lines = [spec_text.rstrip("\n"), ""]
-    if verdict.status == ERROR:
-        lines += ["crashed:", *verdict.error.rstrip().splitlines()]
+    if verdict.status in (ERROR, TIMEOUT):
+        lines += ["crashed:" if verdict.status == ERROR else "timeout:", *verdict.error.rstrip().splitlines()]
     else:
         lines += ["differences:", *(f"  {d}" for d in verdict.differences)]
     return "\n".join(lines) + "\n"

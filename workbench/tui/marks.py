@@ -8,8 +8,9 @@ from rich.text import Text
 
 from workbench.tui.spec_index import NOT_RUN
 
-MARKS = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "magenta"), NOT_RUN: ("·", "bright_black")}
-ORDER = ("pass", "fail", "error", NOT_RUN)
+MARKS = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "magenta"), "timeout": ("⧗", "yellow"),
+         NOT_RUN: ("·", "bright_black")}
+ORDER = ("pass", "fail", "error", "timeout", NOT_RUN)
 
 
 def mark(status: str) -> Text:

@@ -11,7 +11,7 @@ from workbench.specs.errors import SpecSyntaxError
 from workbench.specs.loader import spec_paths
 from workbench.specs.message_text import message_line
 from workbench.specs.model import Spec, SpecFile
-from workbench.specs.parser import parse_spec_file
+from workbench.specs.parser import outline, parse_spec_file
 from workbench.watch.spec_ids import file_of, relative_file, spec_id
 
 NOT_RUN = "not run"
@@ -81,8 +81,9 @@ class SpecIndex:
             return None
         try:
             spec_file = parse_spec_file(path, self.messages)
-        except SpecSyntaxError as error:
-            entry = FileEntry(file, area, None, self.files[file].specs if file in self.files else [], str(error))
+        except SpecSyntaxError as error:  # its specs, as far as they can be told apart: each one an error
+            entry = FileEntry(file, area, None, [SpecEntry(spec_id(file, s.number), s, file) for s in outline(path)],
+                              str(error))
         else:
             entry = FileEntry(file, area, spec_file, [SpecEntry(spec_id(file, s.number), s, file) for s in spec_file.specs])
         self.files[file] = entry

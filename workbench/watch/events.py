@@ -90,12 +90,49 @@ class SpecFinished:
 
 
 @dataclass(frozen=True)
+class SpecRunning:
+    """A spec is taking a while (a few hundred ms): which one."""
+
+    kind: ClassVar[str] = "running"
+    run: int
+    spec_id: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """One error text and every spec of the run it hit."""
+
+    error: str
+    specs: list[str]
+
+
+@dataclass(frozen=True)
 class RunFinished:
     kind: ClassVar[str] = "done"
     run: int
-    latency_ms: float  # from the save (or the key press) that asked for the run to its last verdict
-    passed: int
-    failed: int  # failed or crashed
+    latency_ms: float  # from the last save (or the key press) the run answers to its last verdict
+    passed: int  # in this run
+    failed: int  # in this run: failed, crashed or timed out
+    total: int = 0  # every spec known, a spec of a file that does not parse included
+    failing: int = 0  # of those, the ones whose last verdict is not a pass
+    stale: list[str] = field(default_factory=list)  # "contracts stale: run bf protos" problems; never green
+    errors: list[ErrorGroup] = field(default_factory=list)  # the run's errors, each text once
+    at: float = field(default_factory=_now)
+
+    @property
+    def green(self) -> bool:
+        return self.failing == 0 and not self.stale
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Nothing runs and nothing waits: every verdict shown answers the files as they are."""
+
+    kind: ClassVar[str] = "idle"
+    total: int
+    failing: int
+    stale: list[str] = field(default_factory=list)
     at: float = field(default_factory=_now)
 
 
@@ -108,7 +145,8 @@ class RunCancelled:
     at: float = field(default_factory=_now)
 
 
-Event = WatchStarted | ChangeSeen | RunStarted | SpecsLoaded | SpecFinished | RunFinished | RunCancelled
+Event = (WatchStarted | ChangeSeen | RunStarted | SpecsLoaded | SpecRunning | SpecFinished | RunFinished
+         | RunCancelled | Idle)
 
 
 def event_json(event: Event) -> dict:

@@ -83,7 +83,7 @@ class ForkServer:
         self.output = output
         self._process: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
-        self.imported: set[Path] = set()  # the project's files it imported (the contracts): a change needs a restart
+        self.imported: set[Path] = set()  # the project's and framework's files it imported: a change needs a restart
 
     async def start(self) -> None:
         """Start the warm parent and wait until it has imported what workers need.
@@ -172,7 +172,8 @@ def serve(channel: socket.socket, root: Path) -> None:
     project = find_project(root)
     cache = _spec_cache(project)
     precompile(project.domain_dir)
-    channel.sendall(json.dumps(_imported_from(project.domain_dir)).encode() + b"\n")
+    framework = Path(worker.__file__).resolve().parent.parent  # the workbench package
+    channel.sendall(json.dumps(_imported_from(project.domain_dir) + _imported_from(framework)).encode() + b"\n")
     workers: set[int] = set()
     while True:
         message, fds, _, _ = socket.recv_fds(channel, len(_GO), 2)

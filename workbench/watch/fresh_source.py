@@ -16,7 +16,8 @@ from types import CodeType
 
 from workbench.watch.stamp import file_stamp, settled
 
-_compiled: dict[str, tuple[tuple, CodeType]] = {}  # source file -> (its stamp, its code)
+_compiled: dict[str, tuple[tuple, CodeType, bytes]] = {}  # source file -> (its stamp, its code, its source)
+_used: dict[str, bytes] = {}  # source file -> the source its imported code was compiled from
 
 
 class _FreshSourceLoader(SourceFileLoader):
@@ -29,12 +30,20 @@ def compiled(path: str) -> CodeType:
     stamp = file_stamp(path)  # before reading: a save in between makes the next stamp differ
     hit = _compiled.get(path)
     if hit is not None and hit[0] == stamp:
+        _used[path] = hit[2]
         return hit[1]
-    with open(path, "rb") as source:
-        code = compile(source.read(), path, "exec", dont_inherit=True)
+    with open(path, "rb") as file:
+        source = file.read()
+    code = compile(source, path, "exec", dont_inherit=True)
+    _used[path] = source
     if settled(stamp):
-        _compiled[path] = (stamp, code)
+        _compiled[path] = (stamp, code, source)
     return code
+
+
+def used_source(path: str) -> bytes | None:
+    """The source the code last imported from `path` was compiled from (None: not imported so)."""
+    return _used.get(path)
 
 
 def precompile(folder: Path) -> None:

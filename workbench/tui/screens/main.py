@@ -181,7 +181,7 @@ class MainScreen(Screen):
         shown = tree.spec_ids()
         start = shown.index(self.chosen.key) + 1 if self.chosen and self.chosen.key in shown else 0
         for spec_id in shown[start:] + shown[:start]:
-            if self.index.status(spec_id) in ("fail", "error"):
+            if self.index.status(spec_id) in ("fail", "error", "timeout"):
                 tree.select(spec_id)
                 return
         self.notify("No failing spec.")

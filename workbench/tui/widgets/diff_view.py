@@ -53,7 +53,7 @@ class DiffView(Static):
             return
         self.display = True
         parts = []
-        if verdict["status"] == "error":
+        if verdict["status"] in ("error", "timeout"):
             parts.append(Text("crashed:", style="bold magenta"))
             parts.append(Text(verdict.get("error") or "", style="magenta"))
         else:
