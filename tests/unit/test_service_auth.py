@@ -5,7 +5,6 @@ registers, and a tenant token acts on its own tenant only."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -21,6 +20,7 @@ from workbench.cli import main
 from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, node_auth
 from workbench.service.server import Server
 
+SHOP = [("x-tenant", "shop")]
 HEALTH, REFLECTION = "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"
 NOT_A_TOKEN = "bft_" + "A" * 43
 
@@ -106,6 +106,8 @@ def test_a_tenant_token_acts_on_its_own_tenant_and_nothing_else(node):
             assert code == denied and "needs an operator token" in details and node.shop not in details
         code, details = refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "c" * 10_000)])
         assert code == grpc.StatusCode.INVALID_ARGUMENT
+        code, details = refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "cafe"), *SHOP])
+        assert code == grpc.StatusCode.INVALID_ARGUMENT and "given 2 times" in details
     assert node.tenants.names() == ["cafe", "default", "shop"]
     with node.channel(node.operator) as operator:
         assert list(service_pb2_grpc.TenantServiceStub(operator).ListTenants(service_pb2.ListTenantsReq()).names) == \
