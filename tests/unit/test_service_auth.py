@@ -4,6 +4,7 @@ registers, and a tenant token acts on its own tenant only."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import grpc
@@ -19,6 +20,7 @@ from tests.auth_node import AuthNode
 from workbench.cli import main
 from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, node_auth
 from workbench.service.server import Server
+from workbench.service.tokens import TokenStore
 
 SHOP = [("x-tenant", "shop")]
 HEALTH, REFLECTION = "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"
@@ -167,3 +169,47 @@ def test_tokens_are_kept_hashed_privately_and_listed_without_secrets(node, capsy
     assert listed.count("\n") == 3 and "operator" in listed and "cafe" in listed
     for grant in node.store.grants():
         assert grant.sha256 not in listed
+
+
+METHODS = ["/protos.InventoryService/Reserve", "/bf.EventStreamService/Follow", "/bf.TenantService/ListTenants",
+           "/bf.TenancyService/Migrate", "/bf.NewService/Any", "/grpc.health.v1.Health/Check",
+           "/grpc.reflection.v1alpha.ServerReflection/X"]
+CALLERS = ["none", "operator", "shop", "cafe", "garbage", "basic"]
+X_TENANTS = [[], *([t] for t in ("shop", "cafe", "default", "Bad Name")),
+             *([a, b] for a in ("shop", "cafe", "default", "Bad Name") for b in ("shop", "cafe", "default", "Bad Name"))]
+
+
+def test_every_decision_matches_the_rules_written_out(tmp_path):
+    """The interceptor's verdict on every combination of method, caller and x-tenant values,
+    against an oracle that spells the rules out one by one."""
+    store = TokenStore(tmp_path)
+    tokens = {"operator": store.create(operator=True)[0], "shop": store.create(operator=False, tenant="shop")[0],
+              "cafe": store.create(operator=False, tenant="cafe")[0]}
+    headers = {"none": None, "garbage": "Bearer bft_nothing_of_the_kind_nothing_of_the_kind",
+               "basic": f"Basic {tokens['shop']}", **{who: f"Bearer {token}" for who, token in tokens.items()}}
+    authorizer = Authorizer(store, ["protos.InventoryService"])
+    checked = 0
+    for method, who, tenants in itertools.product(METHODS, CALLERS, X_TENANTS):
+        metadata = ([("authorization", headers[who])] if headers[who] else []) + [("x-tenant", t) for t in tenants]
+        verdict = authorizer.refusal(method, metadata)
+        expected = _oracle(method.split("/")[1], who, tenants)
+        assert (verdict[0] if verdict else None) == expected, (method, who, tenants, verdict)
+        assert not any(token in (verdict[1] if verdict else "") for token in tokens.values())
+        checked += 1
+    assert checked == len(METHODS) * len(CALLERS) * 21
+
+
+def _oracle(service: str, who: str, tenants: list[str]) -> grpc.StatusCode | None:
+    if service == "grpc.health.v1.Health":
+        return None
+    if who in ("none", "garbage", "basic"):
+        return grpc.StatusCode.UNAUTHENTICATED
+    if len(tenants) > 1:
+        return grpc.StatusCode.INVALID_ARGUMENT
+    if who == "operator" or "reflection" in service:
+        return None
+    if service not in ("protos.InventoryService", "bf.EventStreamService"):
+        return grpc.StatusCode.PERMISSION_DENIED
+    if tenants == ["Bad Name"]:
+        return grpc.StatusCode.INVALID_ARGUMENT
+    return None if (tenants or ["default"])[0] == who else grpc.StatusCode.PERMISSION_DENIED
