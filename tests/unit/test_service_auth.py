@@ -19,6 +19,7 @@ from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from tests.auth_node import AuthNode
 from workbench.cli import main
 from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, node_auth
+from workbench.service.client_auth import with_token
 from workbench.service.server import Server
 from workbench.service.tokens import TokenStore
 
@@ -213,3 +214,20 @@ def _oracle(service: str, who: str, tenants: list[str]) -> grpc.StatusCode | Non
     if tenants == ["Bad Name"]:
         return grpc.StatusCode.INVALID_ARGUMENT
     return None if (tenants or ["default"])[0] == who else grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_server_made_without_saying_how_requires_the_tokens_of_its_data_folder(domain, tmp_path, socket_dir):
+    token, _ = TokenStore(tmp_path / "data").create(operator=True)
+    server = Server(domain, tmp_path / "data", f"unix:{socket_dir / 'plain.sock'}", workers=2)
+    server.start()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            code, _ = refusal(service_pb2_grpc.TenantServiceStub(channel).ListTenants, service_pb2.ListTenantsReq())
+            assert code == grpc.StatusCode.UNAUTHENTICATED
+        with with_token(grpc.insecure_channel(server.address), token) as channel:
+            assert "default" in service_pb2_grpc.TenantServiceStub(channel).ListTenants(service_pb2.ListTenantsReq()).names
+    finally:
+        server.stop(grace=0)
+    with pytest.raises(AuthError):
+        Server(domain, tmp_path / "open", "0.0.0.0:0")
+    assert not (tmp_path / "open").exists()
