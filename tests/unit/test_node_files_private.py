@@ -13,6 +13,7 @@ from domain.contracts.tenancy_pb2 import CompactReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from tests.conftest import ROOT
 from tests.serve_process import ServeProcess
+from workbench.service.client_auth import with_token
 
 MASTER_HEX = "33" * 32
 
@@ -43,8 +44,12 @@ def busy_tenant(channel, name: str) -> None:
 def test_a_node_started_with_umask_022_creates_only_private_files(tmp_path):
     data = tmp_path / "data"
     environ = {**os.environ, "BF_MASTER_KEY": MASTER_HEX, "PYTHONPATH": str(ROOT)}
+    made = subprocess.run(f"umask 022; exec {sys.executable} -m workbench.cli tokens create --operator --data {data}",
+                          shell=True, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    environ["BF_TOKEN"] = made.stdout.strip()
     with ServeProcess(data, env=environ, umask=0o022) as node:
-        with node.channel() as channel:
+        with with_token(node.channel(), environ["BF_TOKEN"]) as channel:
             busy_tenant(channel, "shop")
             busy_tenant(channel, "cafe")
             compacted = TenancyServiceStub(channel).Compact(CompactReq(tenant="shop"), timeout=60)
@@ -54,5 +59,5 @@ def test_a_node_started_with_umask_022_creates_only_private_files(tmp_path):
                              shell=True, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
     assert offline.returncode == 0, offline.stderr
     names = {path.name for path in data.rglob("*")}
-    assert {"log.db", "state.db", "archive", "shop.key", "master-key.check"} <= names
+    assert {"log.db", "state.db", "archive", "shop.key", "master-key.check", "tokens.json"} <= names
     assert loose_modes(data) == []

@@ -4,8 +4,8 @@ registers, and a tenant token acts on its own tenant only."""
 
 from __future__ import annotations
 
+import itertools
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection_pb2  # noqa: F401 - the same for 
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2, service_pb2_grpc
 from domain.contracts.tenancy_pb2 import AdoptProgressReq, AdoptReq, CompactReq, MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
+from tests.auth_node import AuthNode
 from workbench.cli import main
 from workbench.core.codes import Code
 from workbench.service.bulk_client import BulkClient
@@ -23,33 +24,10 @@ from workbench.service.auth import OPEN_FLAG, AuthError, Authorizer, is_local, n
 from workbench.service.client_auth import with_token
 from workbench.service.server import Server
 from workbench.service.tokens import TokenStore
-from workbench.tenancy.node import node_tenants
-from workbench.tenancy.tenancy_service import TenancyService
 
+SHOP = [("x-tenant", "shop")]
 HEALTH, REFLECTION = "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"
 NOT_A_TOKEN = "bft_" + "A" * 43
-
-
-class AuthNode:
-    """A node like `bf serve` with tokens: an operator's, shop's and cafe's."""
-
-    def __init__(self, domain, data: Path, listen: str):
-        store = TokenStore(data)
-        self.operator, _ = store.create(operator=True)
-        self.shop, _ = store.create(operator=False, tenant="shop")
-        self.cafe, _ = store.create(operator=False, tenant="cafe")
-        self.store = store
-        interceptors, self.access = node_auth(domain, data, listen, tls=False)
-        self.tenants, _ = node_tenants(domain, data)
-        self.tenancy = TenancyService(domain, self.tenants)
-        self.server = Server(domain, data, listen, workers=8, tenants=self.tenants, extra_services=(self.tenancy,),
-                             interceptors=tuple(interceptors))
-        self.address = self.tenancy.address = self.server.start()
-        for name in ("shop", "cafe"):
-            self.tenants.create(name)
-
-    def channel(self, token: str | None = None) -> grpc.Channel:
-        return with_token(grpc.insecure_channel(self.address), token or "")
 
 
 @pytest.fixture
@@ -133,6 +111,8 @@ def test_a_tenant_token_acts_on_its_own_tenant_and_nothing_else(node):
             assert code == denied and "needs an operator token" in details and node.shop not in details
         code, details = refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "c" * 10_000)])
         assert code == grpc.StatusCode.INVALID_ARGUMENT
+        code, details = refusal(stub.ListLocations, inv.ListLocationsReq(), metadata=[("x-tenant", "cafe"), *SHOP])
+        assert code == grpc.StatusCode.INVALID_ARGUMENT and "given 2 times" in details
     assert node.tenants.names() == ["cafe", "default", "shop"]
     with node.channel(node.operator) as operator:
         assert list(service_pb2_grpc.TenantServiceStub(operator).ListTenants(service_pb2.ListTenantsReq()).names) == \
@@ -155,16 +135,19 @@ def test_each_call_on_a_bulk_stream_is_checked_alone_against_the_streams_token(n
     assert reply.code == Code.UNAUTHENTICATED and not reply.answered
 
 
-def test_a_token_revoked_or_made_while_the_node_runs_counts_within_a_second(node):
+def test_a_token_made_while_the_node_runs_works_at_once_and_one_revoked_stops_within_a_second(node):
     grant = next(g for g in node.store.grants() if g.tenant == "cafe")
+    with node.channel(node.cafe) as cafe:
+        inventory_pb2_grpc.InventoryServiceStub(cafe).ListLocations(inv.ListLocationsReq(), metadata=[("x-tenant", "cafe")])
     newcomer, _ = node.store.create(operator=False, tenant="shop")
+    with node.channel(newcomer) as shop:
+        inventory_pb2_grpc.InventoryServiceStub(shop).ListLocations(inv.ListLocationsReq(), metadata=[("x-tenant", "shop")])
     node.store.revoke(grant.id)
     time.sleep(1.1)
-    with node.channel(node.cafe) as cafe, node.channel(newcomer) as shop:
+    with node.channel(node.cafe) as cafe:
         code, _ = refusal(inventory_pb2_grpc.InventoryServiceStub(cafe).ListLocations, inv.ListLocationsReq(),
                           metadata=[("x-tenant", "cafe")])
         assert code == grpc.StatusCode.UNAUTHENTICATED
-        inventory_pb2_grpc.InventoryServiceStub(shop).ListLocations(inv.ListLocationsReq(), metadata=[("x-tenant", "shop")])
 
 
 def test_the_role_table_closes_methods_it_does_not_name_to_tenants(node):
@@ -203,3 +186,64 @@ def test_tokens_are_kept_hashed_privately_and_listed_without_secrets(node, capsy
     assert listed.count("\n") == 3 and "operator" in listed and "cafe" in listed
     for grant in node.store.grants():
         assert grant.sha256 not in listed
+
+
+METHODS = ["/protos.InventoryService/Reserve", "/bf.EventStreamService/Follow", "/bf.TenantService/ListTenants",
+           "/bf.TenancyService/Migrate", "/bf.NewService/Any", "/grpc.health.v1.Health/Check",
+           "/grpc.reflection.v1alpha.ServerReflection/X"]
+CALLERS = ["none", "operator", "shop", "cafe", "garbage", "basic"]
+X_TENANTS = [[], *([t] for t in ("shop", "cafe", "default", "Bad Name")),
+             *([a, b] for a in ("shop", "cafe", "default", "Bad Name") for b in ("shop", "cafe", "default", "Bad Name"))]
+
+
+def test_every_decision_matches_the_rules_written_out(tmp_path):
+    """The interceptor's verdict on every combination of method, caller and x-tenant values,
+    against an oracle that spells the rules out one by one."""
+    store = TokenStore(tmp_path)
+    tokens = {"operator": store.create(operator=True)[0], "shop": store.create(operator=False, tenant="shop")[0],
+              "cafe": store.create(operator=False, tenant="cafe")[0]}
+    headers = {"none": None, "garbage": "Bearer bft_nothing_of_the_kind_nothing_of_the_kind",
+               "basic": f"Basic {tokens['shop']}", **{who: f"Bearer {token}" for who, token in tokens.items()}}
+    authorizer = Authorizer(store, ["protos.InventoryService"])
+    checked = 0
+    for method, who, tenants in itertools.product(METHODS, CALLERS, X_TENANTS):
+        metadata = ([("authorization", headers[who])] if headers[who] else []) + [("x-tenant", t) for t in tenants]
+        verdict = authorizer.refusal(method, metadata)
+        expected = _oracle(method.split("/")[1], who, tenants)
+        assert (verdict[0] if verdict else None) == expected, (method, who, tenants, verdict)
+        assert not any(token in (verdict[1] if verdict else "") for token in tokens.values())
+        checked += 1
+    assert checked == len(METHODS) * len(CALLERS) * 21
+
+
+def _oracle(service: str, who: str, tenants: list[str]) -> grpc.StatusCode | None:
+    if service == "grpc.health.v1.Health":
+        return None
+    if who in ("none", "garbage", "basic"):
+        return grpc.StatusCode.UNAUTHENTICATED
+    if len(tenants) > 1:
+        return grpc.StatusCode.INVALID_ARGUMENT
+    if who == "operator" or "reflection" in service:
+        return None
+    if service not in ("protos.InventoryService", "bf.EventStreamService"):
+        return grpc.StatusCode.PERMISSION_DENIED
+    if tenants == ["Bad Name"]:
+        return grpc.StatusCode.INVALID_ARGUMENT
+    return None if (tenants or ["default"])[0] == who else grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_server_made_without_saying_how_requires_the_tokens_of_its_data_folder(domain, tmp_path, socket_dir):
+    token, _ = TokenStore(tmp_path / "data").create(operator=True)
+    server = Server(domain, tmp_path / "data", f"unix:{socket_dir / 'plain.sock'}", workers=2)
+    server.start()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            code, _ = refusal(service_pb2_grpc.TenantServiceStub(channel).ListTenants, service_pb2.ListTenantsReq())
+            assert code == grpc.StatusCode.UNAUTHENTICATED
+        with with_token(grpc.insecure_channel(server.address), token) as channel:
+            assert "default" in service_pb2_grpc.TenantServiceStub(channel).ListTenants(service_pb2.ListTenantsReq()).names
+    finally:
+        server.stop(grace=0)
+    with pytest.raises(AuthError):
+        Server(domain, tmp_path / "open", "0.0.0.0:0")
+    assert not (tmp_path / "open").exists()

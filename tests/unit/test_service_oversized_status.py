@@ -8,19 +8,8 @@ import grpc
 import pytest
 
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, scripts_pb2, scripts_pb2_grpc
+from tests.unit.test_scripts_service import channel  # noqa: F401 - a real server on a unix socket, and its channel
 from workbench.service.rpc import MAX_STATUS_BYTES, fitting_status
-from workbench.service.server import Server
-
-
-@pytest.fixture
-def channel(domain, tmp_path, socket_dir):
-    server = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=4)
-    server.start()
-    try:
-        with grpc.insecure_channel(server.address) as opened:
-            yield opened
-    finally:
-        server.stop(grace=0)
 
 
 def failure(call, *args, **kwargs) -> grpc.RpcError:

@@ -71,20 +71,19 @@ class Authorizer(grpc.aio.ServerInterceptor):
         role = self.role_of(method)
         if role == PUBLIC:
             return None
-        presented, tenant = None, DEFAULT_TENANT
-        for key, value in metadata or ():
-            if key == AUTHORIZATION_METADATA and isinstance(value, str):
-                presented = value
-            elif key == TENANT_METADATA and isinstance(value, str):
-                tenant = value
-        if presented is None:
+        presented = [value for key, value in metadata or () if key == AUTHORIZATION_METADATA]
+        tenants = [value for key, value in metadata or () if key == TENANT_METADATA]
+        if not presented:
             return grpc.StatusCode.UNAUTHENTICATED, ("this node requires credentials: send 'authorization: Bearer"
                                                      " <token>' (bf's clients read BF_TOKEN or BF_TOKEN_FILE)")
-        grant = self.store.lookup(presented[len(BEARER):]) if presented[:len(BEARER)].lower() == BEARER else None
+        credential = presented[0] if len(presented) == 1 and isinstance(presented[0], str) else ""
+        grant = self.store.lookup(credential[len(BEARER):].strip()) if credential[:len(BEARER)].lower() == BEARER else None
         if grant is None:
             return grpc.StatusCode.UNAUTHENTICATED, ("the bearer token is not accepted by this node (malformed,"
                                                      " revoked, or made for another node)")
-        return _permission(grant, role, method.lstrip("/"), tenant)
+        if len(tenants) > 1:  # the services read the first: one call, one tenant
+            return grpc.StatusCode.INVALID_ARGUMENT, f"'{TENANT_METADATA}' given {len(tenants)} times; give it once"
+        return _permission(grant, role, method.lstrip("/"), tenants[0] if tenants else DEFAULT_TENANT)
 
     async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Awaitable],
                                 details: grpc.HandlerCallDetails):
@@ -114,7 +113,7 @@ def _permission(grant: Grant, role: str, method: str, tenant: str) -> Refusal | 
     if role == OPERATOR:
         return grpc.StatusCode.PERMISSION_DENIED, f"{method} needs an operator token; this is {grant.describe()}"
     try:
-        check_tenant_name(tenant)
+        check_tenant_name(tenant if isinstance(tenant, str) else "")
     except BadTenantName as error:
         return grpc.StatusCode.INVALID_ARGUMENT, str(error)
     if tenant != grant.tenant:
@@ -165,7 +164,8 @@ def node_auth(domain: Domain, data: Path, listen: str, tls: bool, open_without_a
         return [Authorizer(store, (service.full_name for service in domain_services(domain)))], line
     if is_local(listen):
         return [], ("access: OPEN, DEVELOPMENT MODE: no tokens, so every program on this machine that reaches"
-                    f" {listen} may read and change every tenant (`bf tokens create --operator` turns tokens on)")
+                    f" {listen} may read and change every tenant (`bf tokens create --operator` and a restart turn"
+                    " tokens on)")
     if open_without_auth:
         return [], f"access: OPEN on {listen} ({OPEN_FLAG}): anyone who reaches it may read and change every tenant"
     raise AuthError(f"refusing to serve {listen} without credentials: create tokens (`bf tokens create --operator"

@@ -28,6 +28,7 @@ from grpc_reflection.v1alpha import reflection
 from workbench.core.domain import Domain
 from workbench.service.auth import bulk_authorizer
 from workbench.service.bulk_service import BulkService
+from workbench.service.auth import node_auth
 from workbench.service.event_loop import new_event_loop
 from workbench.service.event_stream import EventStream
 from workbench.service.inventory_service import add_domain_services
@@ -49,13 +50,16 @@ class Server:
     def __init__(self, domain: Domain, data_dir: Path | str, listen: str = DEFAULT_LISTEN,
                  workers: int = DEFAULT_WORKERS, tenants: Tenants | None = None,
                  credentials: grpc.ServerCredentials | None = None, extra_services: tuple = (),
-                 interceptors: tuple = ()):
+                 interceptors: tuple | None = None):
         self.listen = listen
+        if interceptors is None:
+            interceptors = tuple(node_auth(domain, Path(data_dir), listen, credentials is not None)[0])
         # `tenants` may be an encrypted, bounded pool (workbench/tenancy/pool.py);
         # `credentials` serve TLS (workbench/tenancy/certificates.py); each of
         # `extra_services` has `add_to(grpc_server) -> service name` (bf.TenancyService);
         # `interceptors` (grpc.aio.ServerInterceptor) see every call first, in order (the request watch of
-        # workbench/metrics/request_watch.py, then auth.py's Authorizer).
+        # workbench/metrics/request_watch.py, then auth.py's Authorizer); by default auth.py's, from the
+        # data folder's tokens.
         self.tenants = tenants if tenants is not None else Tenants(domain, data_dir)
         self._credentials = credentials
         self._workers = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bf-serve")

@@ -8,7 +8,8 @@ Each token also has a short public id to list and revoke it by, and to name it i
 
 The file is 0600 in a 0700 folder, replaced whole (written aside, fsynced, renamed)
 under a lock, so `bf tokens` can change it while a node serves; the node rereads it
-when it changes (at most once a second), so a revoked token stops working within a second.
+when it changes: at once for a token it does not know, at most a second later for one it
+revoked, so a new token works at once and a revoked one stops within a second.
 """
 
 from __future__ import annotations
@@ -107,12 +108,18 @@ class TokenStore:
         raise TokenError(f"no token {token_id[:20]!r} in {self.path} (`bf tokens list` shows their ids)")
 
     def lookup(self, token: str) -> Grant | None:
-        """The grant of a presented token, or None when this node does not accept it."""
+        """The grant of a presented token, or None when this node does not accept it. A token
+        it does not know makes it look at the file at once (a stat when nothing changed)."""
         now = time.monotonic()
         if now - self._checked >= RELOAD_SECONDS:
             self._reload()
             self._checked = now
-        return self._by_hash.get(token_hash(token))
+        digest = token_hash(token)
+        grant = self._by_hash.get(digest)
+        if grant is None:
+            self._reload()
+            grant = self._by_hash.get(digest)
+        return grant
 
     def _reload(self) -> None:
         try:
