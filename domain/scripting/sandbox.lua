@@ -173,9 +173,19 @@ local function locate(message)
   return frame and (frame.short_src .. ":" .. frame.currentline .. ": " .. problem) or problem
 end
 
--- A run: (true, answer) or (false, error).
+-- A run: (true, answer) or (false, error). An answer has a few fields: one
+-- of millions would cost the Python side, which reads it, unbounded time.
+local MAX_ANSWER_FIELDS = 16
+
 local function run(chunk, request)
   local ok, answer = xpcall(chunk, locate, request)
+  if ok and type(answer) == "table" then
+    local fields = 0
+    for _ in next, answer do
+      fields = fields + 1
+      if fields > MAX_ANSWER_FIELDS then return false, "answered more than 16 fields" end
+    end
+  end
   return ok, answer
 end
 
