@@ -11,7 +11,8 @@ import time
 import grpc
 import pytest
 
-from domain.contracts import inventory_pb2 as inv, scripts_pb2, scripts_pb2_grpc, service_pb2, service_pb2_grpc
+from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, scripts_pb2, scripts_pb2_grpc, service_pb2, \
+    service_pb2_grpc
 from domain.contracts.inventory_pb2 import InventoryUpdated, LocationAdded, ProductAdded, ReserveReq
 from domain.contracts.scripts_pb2 import ScriptInstalled
 from tests.serve_process import ServeProcess
@@ -129,3 +130,30 @@ def test_the_server_stops_on_sigterm_while_hostile_scripts_run(tmp_path):
         for attacker in attackers:
             attacker.join()
     assert code == 0 and stopped_in < 5.0
+
+
+def test_after_a_restart_a_hostile_script_costs_its_bound_until_disabled_and_the_disable_is_replayed(tmp_path):
+    source = HOSTILE_SCRIPTS["xpcall handler that loops"][0]  # it hung the tenant for good, restart after restart
+    server = ServeProcess(tmp_path).start()
+    try:
+        with server.channel() as channel:
+            stock_a_shelf(channel, "default")
+            scripts_pb2_grpc.BfCustomisationServiceStub(channel).InstallScript(
+                scripts_pb2.InstallScriptReq(hook="reserve", source=source))
+        server.kill9()  # replaying the log only stores the script: no applier runs it
+        for attempt in range(3):
+            server.start()
+            with server.channel() as channel:
+                started = time.perf_counter()
+                with pytest.raises(grpc.RpcError) as raised:
+                    reserve(inventory_pb2_grpc.InventoryServiceStub(channel), "default", f"r{attempt}")
+                assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                assert time.perf_counter() - started < BOUND_SECONDS
+            server.kill9()
+        assert raised.value.details().endswith("is disabled until a new version is installed")
+        server.start()
+        with server.channel() as channel:
+            assert reserve(inventory_pb2_grpc.InventoryServiceStub(channel), "default", "after").reservation  # replayed
+    finally:
+        server.close()
+
