@@ -13,11 +13,15 @@ the same. Rows:
   fresh VM per call     region pick, but a new Lua runtime for every call:
                         what reusing the tenant's runtime saves
   shelf maximum         the update_inventory script of update_hook.spec
+
+Then what a runaway script costs the request it fails: each of RUNAWAYS (one
+per bound of the sandbox) run RUNAWAY_RUNS times, median and worst.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -53,6 +57,20 @@ if place.name:find("Shelf") == 1 and request.on_hand > 100 then
   return {reject = place.name .. " holds at most 100"}
 end"""
 
+RUNAWAYS = [  # (what it does, the bound that stops it, source)
+    ("endless loop", "instructions", "while true do end"),
+    ("xpcall handler that loops", "instructions", "xpcall(error, function() while true do end end)"),
+    ("string.rep('', 2^63-1)", "library charge", "string.rep('', math.maxinteger)"),
+    ("table.move over 1e9 empty", "library charge", "table.move({}, 1, 1e9, 1)"),
+    ("insert at the front, 1e5 times", "instructions", "local t = {} for i = 1, 1e5 do table.insert(t, 1, i) end"),
+    ("comparing two 4 MB strings", "time (watchdog)",
+     "local a = string.rep('x', 4e6) local b = a:sub(1) while a == b do end"),
+    ("doubling a string", "memory", "local s = 'x' while true do s = s .. s end"),
+    ("deep recursion", "memory", "local function f() return 1 + f() end return f()"),
+    ("5,000 inventory calls", "host calls", "for i = 1, 5000 do inventory.product('MUG') end"),
+]
+RUNAWAY_RUNS = 7
+
 RESERVE = inv.ReserveReq(reservation="ord-1", items=[inv.ReserveReq.Item(sku="MUG", quantity=1)],
                          tags={"region": "US"}, location=US)
 ROUNDS = 5
@@ -82,6 +100,18 @@ class Bench:
         for _ in range(runs):
             self._once(request)
         return (time.perf_counter() - started) / runs * 1e6
+
+    def failing_milliseconds(self, request, runs: int) -> list[float]:
+        """Each run's time; the overrun each records is rolled back, so none disables the script."""
+        took = []
+        for _ in range(runs):
+            self.db.execute("BEGIN")
+            started = time.perf_counter()
+            outcome = execute(self.registry, self.db, request, SequentialIds(10))
+            took.append((time.perf_counter() - started) * 1000)
+            self.db.execute("ROLLBACK")
+            assert outcome.code == 8, outcome.message  # RESOURCE_EXHAUSTED
+        return took
 
     def _once(self, request) -> None:
         self.db.execute("BEGIN")
@@ -132,6 +162,11 @@ def main() -> None:
     for row in ROWS:
         baseline = best[row.baseline]
         print(f"{row.name:<22}{row.best:>12.1f}{row.best - baseline:>16.1f}{row.best / baseline:>9.2f}")
+    print(f"\n{'runaway script':<32}{'stopped by':<17}{'median ms':>10}{'worst ms':>10}")
+    for name, bound, source in RUNAWAYS:
+        bench.install("reserve", source)
+        took = bench.failing_milliseconds(RESERVE, RUNAWAY_RUNS)
+        print(f"{name:<32}{bound:<17}{statistics.median(took):>10.1f}{max(took):>10.1f}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from domain.contracts.inventory_pb2 import InventoryUpdated, LocationAdded, LocationMoved, ProductAdded, Reserved
-from domain.contracts.scripts_pb2 import ReportDefined, ScriptInstalled, ScriptRemoved
+from domain.contracts.scripts_pb2 import ReportDefined, ScriptInstalled, ScriptOverran, ScriptRemoved
 from workbench.core import ROOT
 from workbench.tenancy.fingerprint import Canon
 
@@ -41,7 +41,7 @@ class CompactionError(Exception):
 # fails when the schema gains a table compaction does not know.
 TABLES_REBUILT = {
     "locations", "ancestry", "products", "stock", "subtree_totals", "reservations", "reservation_items",
-    "scripts", "reports", "report_locations",
+    "scripts", "script_overruns", "reports", "report_locations",
 }
 
 
@@ -181,11 +181,16 @@ def _reservations(db) -> Iterator[Reserved]:
         yield Reserved(reservation=uid, code=code, items=held[uid])
 
 
-def _scripts(db) -> Iterator[ScriptInstalled | ScriptRemoved]:
-    for hook, version, source in db.execute("SELECT hook, version, source FROM scripts ORDER BY hook"):
+def _scripts(db) -> Iterator[ScriptInstalled | ScriptRemoved | ScriptOverran]:
+    has_overruns = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'script_overruns'").fetchone() is not None
+    for hook, version, source in db.execute("SELECT hook, version, source FROM scripts ORDER BY hook").fetchall():
         yield ScriptInstalled(hook=hook, source=source or "", version=version)
         if source is None:
             yield ScriptRemoved(hook=hook, version=version)
+        elif has_overruns:
+            for (overruns,) in db.execute("SELECT overruns FROM script_overruns WHERE hook = ? AND version = ?",
+                                          (hook, version)):
+                yield ScriptOverran(hook=hook, version=version, overruns=overruns)
 
 
 def _reports(db) -> Iterator[ReportDefined]:

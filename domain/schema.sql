@@ -67,6 +67,15 @@ CREATE TABLE scripts (
   source  TEXT
 ) WITHOUT ROWID;
 
+-- How often the installed version of a hook's script went over its bounds
+-- (domain/scripting/overruns.py). Made by its applier when missing, so
+-- states made before it existed keep working.
+CREATE TABLE IF NOT EXISTS script_overruns (
+  hook     TEXT PRIMARY KEY,
+  version  INTEGER NOT NULL,
+  overruns INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- Reports (domain/features/reports): a name, the locations listed, and whether
 -- everything below them is covered too. The figures come from subtree_totals.
 CREATE TABLE reports (

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/scripts.proto\x12\x02\x62\x66\"0\n\x10InstallScriptReq\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\"$\n\x11InstallScriptResp\x12\x0f\n\x07version\x18\x01 \x01(\x03\"@\n\x0fScriptInstalled\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\"\x1f\n\x0fRemoveScriptReq\x12\x0c\n\x04hook\x18\x01 \x01(\t\"\x12\n\x10RemoveScriptResp\".\n\rScriptRemoved\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"G\n\x0f\x44\x65\x66ineReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tlocations\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65scendants\x18\x03 \x01(\x08\"\x12\n\x10\x44\x65\x66ineReportResp\"E\n\rReportDefined\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tlocations\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65scendants\x18\x03 \x01(\x08\"\x1c\n\x0cGetReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x97\x01\n\rGetReportResp\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.bf.GetReportResp.Line\x1a_\n\x04Line\x12\x10\n\x08location\x18\x01 \x01(\t\x12\x0f\n\x07product\x18\x02 \x01(\t\x12\x0f\n\x07on_hand\x18\x03 \x01(\x03\x12\x10\n\x08reserved\x18\x04 \x01(\x03\x12\x11\n\tavailable\x18\x05 \x01(\x03\"\x1f\n\x0fRemoveReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x12\n\x10RemoveReportResp\"\x1d\n\rReportRemoved\x12\x0c\n\x04name\x18\x01 \x01(\t2\xb9\x02\n\x16\x42\x66\x43ustomisationService\x12<\n\rInstallScript\x12\x14.bf.InstallScriptReq\x1a\x15.bf.InstallScriptResp\x12\x39\n\x0cRemoveScript\x12\x13.bf.RemoveScriptReq\x1a\x14.bf.RemoveScriptResp\x12\x39\n\x0c\x44\x65\x66ineReport\x12\x13.bf.DefineReportReq\x1a\x14.bf.DefineReportResp\x12\x30\n\tGetReport\x12\x10.bf.GetReportReq\x1a\x11.bf.GetReportResp\x12\x39\n\x0cRemoveReport\x12\x13.bf.RemoveReportReq\x1a\x14.bf.RemoveReportRespb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/scripts.proto\x12\x02\x62\x66\"0\n\x10InstallScriptReq\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\"$\n\x11InstallScriptResp\x12\x0f\n\x07version\x18\x01 \x01(\x03\"@\n\x0fScriptInstalled\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\"\x1f\n\x0fRemoveScriptReq\x12\x0c\n\x04hook\x18\x01 \x01(\t\"\x12\n\x10RemoveScriptResp\".\n\rScriptRemoved\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"P\n\rScriptOverran\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x10\n\x08overruns\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\"?\n\x0eScriptDisabled\x12\x0c\n\x04hook\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0e\n\x06reason\x18\x03 \x01(\t\"G\n\x0f\x44\x65\x66ineReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tlocations\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65scendants\x18\x03 \x01(\x08\"\x12\n\x10\x44\x65\x66ineReportResp\"E\n\rReportDefined\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tlocations\x18\x02 \x03(\t\x12\x13\n\x0b\x64\x65scendants\x18\x03 \x01(\x08\"\x1c\n\x0cGetReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x97\x01\n\rGetReportResp\x12%\n\x05lines\x18\x01 \x03(\x0b\x32\x16.bf.GetReportResp.Line\x1a_\n\x04Line\x12\x10\n\x08location\x18\x01 \x01(\t\x12\x0f\n\x07product\x18\x02 \x01(\t\x12\x0f\n\x07on_hand\x18\x03 \x01(\x03\x12\x10\n\x08reserved\x18\x04 \x01(\x03\x12\x11\n\tavailable\x18\x05 \x01(\x03\"\x1f\n\x0fRemoveReportReq\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x12\n\x10RemoveReportResp\"\x1d\n\rReportRemoved\x12\x0c\n\x04name\x18\x01 \x01(\t2\xb9\x02\n\x16\x42\x66\x43ustomisationService\x12<\n\rInstallScript\x12\x14.bf.InstallScriptReq\x1a\x15.bf.InstallScriptResp\x12\x39\n\x0cRemoveScript\x12\x13.bf.RemoveScriptReq\x1a\x14.bf.RemoveScriptResp\x12\x39\n\x0c\x44\x65\x66ineReport\x12\x13.bf.DefineReportReq\x1a\x14.bf.DefineReportResp\x12\x30\n\tGetReport\x12\x10.bf.GetReportReq\x1a\x11.bf.GetReportResp\x12\x39\n\x0cRemoveReport\x12\x13.bf.RemoveReportReq\x1a\x14.bf.RemoveReportRespb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,24 +43,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REMOVESCRIPTRESP']._serialized_end=243
   _globals['_SCRIPTREMOVED']._serialized_start=245
   _globals['_SCRIPTREMOVED']._serialized_end=291
-  _globals['_DEFINEREPORTREQ']._serialized_start=293
-  _globals['_DEFINEREPORTREQ']._serialized_end=364
-  _globals['_DEFINEREPORTRESP']._serialized_start=366
-  _globals['_DEFINEREPORTRESP']._serialized_end=384
-  _globals['_REPORTDEFINED']._serialized_start=386
-  _globals['_REPORTDEFINED']._serialized_end=455
-  _globals['_GETREPORTREQ']._serialized_start=457
-  _globals['_GETREPORTREQ']._serialized_end=485
-  _globals['_GETREPORTRESP']._serialized_start=488
-  _globals['_GETREPORTRESP']._serialized_end=639
-  _globals['_GETREPORTRESP_LINE']._serialized_start=544
-  _globals['_GETREPORTRESP_LINE']._serialized_end=639
-  _globals['_REMOVEREPORTREQ']._serialized_start=641
-  _globals['_REMOVEREPORTREQ']._serialized_end=672
-  _globals['_REMOVEREPORTRESP']._serialized_start=674
-  _globals['_REMOVEREPORTRESP']._serialized_end=692
-  _globals['_REPORTREMOVED']._serialized_start=694
-  _globals['_REPORTREMOVED']._serialized_end=723
-  _globals['_BFCUSTOMISATIONSERVICE']._serialized_start=726
-  _globals['_BFCUSTOMISATIONSERVICE']._serialized_end=1039
+  _globals['_SCRIPTOVERRAN']._serialized_start=293
+  _globals['_SCRIPTOVERRAN']._serialized_end=373
+  _globals['_SCRIPTDISABLED']._serialized_start=375
+  _globals['_SCRIPTDISABLED']._serialized_end=438
+  _globals['_DEFINEREPORTREQ']._serialized_start=440
+  _globals['_DEFINEREPORTREQ']._serialized_end=511
+  _globals['_DEFINEREPORTRESP']._serialized_start=513
+  _globals['_DEFINEREPORTRESP']._serialized_end=531
+  _globals['_REPORTDEFINED']._serialized_start=533
+  _globals['_REPORTDEFINED']._serialized_end=602
+  _globals['_GETREPORTREQ']._serialized_start=604
+  _globals['_GETREPORTREQ']._serialized_end=632
+  _globals['_GETREPORTRESP']._serialized_start=635
+  _globals['_GETREPORTRESP']._serialized_end=786
+  _globals['_GETREPORTRESP_LINE']._serialized_start=691
+  _globals['_GETREPORTRESP_LINE']._serialized_end=786
+  _globals['_REMOVEREPORTREQ']._serialized_start=788
+  _globals['_REMOVEREPORTREQ']._serialized_end=819
+  _globals['_REMOVEREPORTRESP']._serialized_start=821
+  _globals['_REMOVEREPORTRESP']._serialized_end=839
+  _globals['_REPORTREMOVED']._serialized_start=841
+  _globals['_REPORTREMOVED']._serialized_end=870
+  _globals['_BFCUSTOMISATIONSERVICE']._serialized_start=873
+  _globals['_BFCUSTOMISATIONSERVICE']._serialized_end=1186
 # @@protoc_insertion_point(module_scope)

@@ -48,6 +48,28 @@ class ScriptRemoved(_message.Message):
     version: int
     def __init__(self, hook: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
+class ScriptOverran(_message.Message):
+    __slots__ = ("hook", "version", "overruns", "reason")
+    HOOK_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    OVERRUNS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    hook: str
+    version: int
+    overruns: int
+    reason: str
+    def __init__(self, hook: _Optional[str] = ..., version: _Optional[int] = ..., overruns: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ScriptDisabled(_message.Message):
+    __slots__ = ("hook", "version", "reason")
+    HOOK_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    hook: str
+    version: int
+    reason: str
+    def __init__(self, hook: _Optional[str] = ..., version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
 class DefineReportReq(_message.Message):
     __slots__ = ("name", "locations", "descendants")
     NAME_FIELD_NUMBER: _ClassVar[int]

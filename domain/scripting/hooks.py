@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from domain.contracts.inventory_pb2 import ReserveReq, UpdateInventoryReq
+from domain.features.scripts.overrun import overrun_events
 from domain.scripting.runtime import ScriptFailure, lua_type_name
 from domain.scripting.tenants import runtime_for
 from workbench.core import Code, Rejected, Transaction
@@ -64,10 +65,13 @@ def _run(tx: Transaction, hook: str, request: Callable[[], dict], allowed: tuple
     try:
         answer = runtime_for(tx.db).run(hook, source, request(), tx)
     except ScriptFailure as failure:
-        raise Rejected(failure.code, failure.message) from None
+        if failure.code is not Code.RESOURCE_EXHAUSTED:
+            raise Rejected(failure.code, failure.message) from None
+        recorded, consequence = overrun_events(tx, hook, failure.message)
+        raise Rejected(failure.code, failure.message + consequence, recorded) from None
     if answer is None:
         return None
-    unknown = sorted(key if isinstance(key, str) else f"[{lua_type_name(key)}]" for key in answer if key not in allowed)
+    unknown = sorted(key[:40] if isinstance(key, str) else f"[{lua_type_name(key)}]" for key in answer if key not in allowed)
     if unknown:
         raise Rejected(Code.FAILED_PRECONDITION,
                        f"{hook} script answered unknown field(s) {', '.join(unknown)}; it may answer {', '.join(allowed)}")

@@ -25,7 +25,7 @@ from workbench.core.observer import observer
 
 INSTRUCTION_BUDGET = 1_000_000  # about 5 ms of a tight loop on this machine
 MEMORY_PER_RUN = 16 * 1024 * 1024
-TIME_PER_RUN = 0.25  # seconds; a run within its budget takes milliseconds
+TIME_PER_RUN = 0.25  # seconds of CPU time (watchdog.py); a run within its budget takes milliseconds
 HOST_CALLS_PER_RUN = 1_000
 MAX_SOURCE_BYTES = 64 * 1024
 _CACHED_CHUNKS = 64

@@ -129,11 +129,6 @@ local base = {
 }
 local env_meta = {__index = base, __metatable = "environment"}
 
--- The instruction budget: a count hook, fired by Lua after `budget`
--- instructions, or at once by the watchdog (watchdog.py) when the run is past
--- its time. Once it fires it fires at every instruction, so a script catching
--- the error with pcall cannot go on. The flags are set before anything that
--- allocates: a memory error inside the hook must not leave the run unmarked.
 -- The innermost frame of the script's own code, from `level` up.
 local function script_frame(level)
   for up = level + 1, 200 do
@@ -148,6 +143,11 @@ local function script_line()
   return frame and frame.currentline
 end
 
+-- The instruction budget: a count hook, fired by Lua after `budget`
+-- instructions, or at once by the watchdog (watchdog.py) when the run is past
+-- its time. Once it fires it fires at every instruction, so a script catching
+-- the error with pcall cannot go on. The flags are set before anything that
+-- allocates: a memory error inside the hook must not leave the run unmarked.
 on_count = function()
   if not exhausted then
     exhausted = true
@@ -173,9 +173,19 @@ local function locate(message)
   return frame and (frame.short_src .. ":" .. frame.currentline .. ": " .. problem) or problem
 end
 
--- A run: (true, answer) or (false, error).
+-- A run: (true, answer) or (false, error). An answer has a few fields: one
+-- of millions would cost the Python side, which reads it, unbounded time.
+local MAX_ANSWER_FIELDS = 16
+
 local function run(chunk, request)
   local ok, answer = xpcall(chunk, locate, request)
+  if ok and type(answer) == "table" then
+    local fields = 0
+    for _ in next, answer do
+      fields = fields + 1
+      if fields > MAX_ANSWER_FIELDS then return false, "answered more than 16 fields" end
+    end
+  end
   return ok, answer
 end
 

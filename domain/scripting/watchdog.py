@@ -9,6 +9,10 @@ with `lua_sethook`: the call Lua documents as safe from another thread or a
 signal handler (the standalone `lua` uses it to stop a script on Ctrl-C).
 The hook then fails the run like a spent budget does.
 
+The limit is on the CPU time of the thread running the script, so a loaded
+machine does not fail scripts that are merely slow to be scheduled; a run is
+stopped anyway once WALL_FACTOR times the limit has passed on the clock.
+
 lupa runs Lua without holding the GIL, so this thread gets to run while a
 script does, and it reaches `lua_sethook` through the Lua C API that lupa's
 extension module exports (lupa itself has no call for it).
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from lupa import lua54
 
 _LUA_MASKCOUNT = 8
+WALL_FACTOR = 3
 
 
 def _lua_api() -> ctypes.CDLL:
@@ -49,8 +54,20 @@ class Watch:
 
     state: int
     hook: int
-    deadline: float
+    seconds: float
+    cpu_clock: int  # the running thread's CPU clock
+    cpu_start: float
+    deadline: float  # when to look next
+    last_deadline: float  # when to stop it whatever its CPU time
     expired: bool = field(default=False)
+
+    def due(self, now: float) -> bool:
+        """Past its time? If not, `deadline` moves to when it could first be."""
+        left = self.seconds - (time.clock_gettime(self.cpu_clock) - self.cpu_start)
+        if left <= 0 or now >= self.last_deadline:
+            return True
+        self.deadline = min(now + max(left, 0.005), self.last_deadline)
+        return False
 
 
 class Watchdog:
@@ -60,8 +77,10 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def watch(self, state: int, hook: int, seconds: float) -> Watch:
-        """Watch the run about to start on `state` (its count hook already set to `hook`)."""
-        watch = Watch(state, hook, time.monotonic() + seconds)
+        """Watch the run about to start on `state`, in this thread (its count hook already set to `hook`)."""
+        clock = time.pthread_getcpuclockid(threading.get_ident())
+        now = time.monotonic()
+        watch = Watch(state, hook, seconds, clock, time.clock_gettime(clock), now + seconds, now + WALL_FACTOR * seconds)
         with self._changed:
             self._watches.add(watch)
             if self._thread is None:
@@ -83,7 +102,7 @@ class Watchdog:
                     self._changed.wait()
                     continue
                 now = time.monotonic()
-                for watch in [watch for watch in self._watches if watch.deadline <= now]:
+                for watch in [watch for watch in self._watches if watch.deadline <= now and watch.due(now)]:
                     # Under the lock: the run cannot be released (and its state reused) meanwhile.
                     _API.lua_sethook(watch.state, watch.hook, _LUA_MASKCOUNT, 1)
                     watch.expired = True

@@ -69,12 +69,13 @@ def test_a_runaway_script_fails_its_request_within_the_bound_and_others_keep_goi
                 reserve(stub, "default", f"r{attempt}")
             assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, raised.value.details()
             assert raised.value.details().startswith("reserve script")
-            assert time.perf_counter() - started < 2.0
+            assert time.perf_counter() - started < 1.0
     finally:
         stop.set()
         other_tenant.join()
     assert calm_reservations, "the other tenant was starved"
-    scripts.RemoveScript(scripts_pb2.RemoveScriptReq(hook="reserve"))
+    # The third overrun disabled the script (specs/scripts/overrun.spec): the hook runs none now.
+    assert raised.value.details().endswith("is disabled until a new version is installed")
     assert reserve(stub, "default", "after").reservation
 
 

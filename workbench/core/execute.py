@@ -31,8 +31,9 @@ def execute(registry: Registry, db: sqlite3.Connection, request: Any, new_id: Ca
 
     A rejection is an outcome, not an error: whatever the handler applied is
     undone (a savepoint taken at its first event), so the transaction holds
-    the request's effects only when it was accepted. Any other exception is a
-    broken handler and propagates; the caller then rolls back.
+    the request's effects only when it was accepted (and, when refused, only
+    what the rejection records). Any other exception is a broken handler and
+    propagates; the caller then rolls back.
     """
     handler = registry.handler_for(type(request))
     if handler is None:
@@ -42,7 +43,19 @@ def execute(registry: Registry, db: sqlite3.Connection, request: Any, new_id: Ca
         response = handler(tx, request)
     except Rejected as rejection:
         tx.undo()
-        return Outcome(None, [], rejection.code, rejection.message)
+        tx.close()
+        return Outcome(None, _record(registry, db, new_id, rejection.recorded), rejection.code, rejection.message)
     finally:
         tx.close()
     return Outcome(response, tx.events)
+
+
+def _record(registry: Registry, db: sqlite3.Connection, new_id: Callable[[], str], events: tuple) -> list[Any]:
+    """Apply what a rejection records, in a transaction of its own."""
+    if not events:
+        return []
+    tx = Transaction(db, registry.appliers, new_id)
+    for event in events:
+        tx.apply(event)
+    tx.close()
+    return tx.events

@@ -6,9 +6,15 @@ from workbench.core.codes import Code
 
 
 class Rejected(Exception):
-    """A request refused with a gRPC status code and a human message."""
+    """A request refused with a gRPC status code and a human message.
 
-    def __init__(self, code: Code, message: str):
+    `recorded`: events that happen although the request is refused (a fact
+    about the refusal itself, such as a script disabled for overrunning):
+    they are applied and logged after everything else the handler did is undone.
+    """
+
+    def __init__(self, code: Code, message: str, recorded: tuple = ()):
         super().__init__(f"{code.spec_name}: {message}")
         self.code = code
         self.message = message
+        self.recorded = tuple(recorded)

@@ -84,9 +84,10 @@ class Server:
             ("grpc.absolute_max_metadata_size", MAX_METADATA_BYTES),
             ("grpc.so_reuseport", 0),  # a port in use is an error, not a silently shared port
         ])
+        self.spec_service = SpecService(domain)  # its specs run on threads of its own (spec_runs.py)
         services = [
             *add_domain_services(server, domain, self.tenants),
-            SpecService(domain).add_to(server),
+            self.spec_service.add_to(server),
             self.event_stream.add_to(server),
             self.bulk.add_to(server),
             TenantService(self.tenants).add_to(server),
@@ -126,6 +127,7 @@ class Server:
         # (its status, a stream's end) and a tenant's last group go through it.
         self.tenants.close()
         self._workers.shutdown(wait=True)
+        self.spec_service.runs.close()
         self.event_stream.close()
         self._on_loop(self._loop.shutdown_default_executor())
         self._stop_loop()

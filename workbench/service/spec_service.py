@@ -1,8 +1,9 @@
 """SpecService: runs one spec in isolation, exactly as `bf test` does.
 
 `Spec` unpacks the given events and the request and hands them to the same
-SpecSandbox the local runner uses (an in-memory database per server thread,
-rolled back after each spec), so it never touches tenant data. A rejection is
+SpecSandbox the local runner uses (an in-memory database per thread, rolled
+back after each spec), so it never touches tenant data. Specs run bounded in
+size, time and memory on threads of their own (spec_runs.py). A rejection is
 an answer (`status`, `error`), not a failed call. The call itself fails with
 INVALID_ARGUMENT for an unknown message type or a bad `NextUid`,
 UNIMPLEMENTED when no feature handles the request, and INTERNAL (with the
@@ -12,7 +13,6 @@ traceback) when a handler or applier crashes.
 from __future__ import annotations
 
 import platform
-import threading
 import traceback
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -25,9 +25,9 @@ from workbench.core.domain import Domain
 from workbench.core.execute import NoHandler
 from workbench.core.ids import spec_uid_number
 from workbench.service.codec import AnyCodec, UnknownMessageType, pack
-from workbench.service.rpc import ServiceError, add_service, unary
+from workbench.service.rpc import ServiceError, add_service, async_unary, unary
+from workbench.service.spec_runs import BoundedSpecRuns, check_given
 from workbench.specs.model import Spec
-from workbench.specs.sandbox import SpecSandbox
 
 SERVICE = "SpecService"
 
@@ -37,7 +37,7 @@ class SpecService:
         self.domain = domain
         self.messages = domain.messages
         self.codec = AnyCodec(domain.messages)
-        self._sandboxes = threading.local()  # a sandbox's database serves one thread
+        self.runs = BoundedSpecRuns(domain)
 
     @property
     def service_name(self) -> str:
@@ -46,7 +46,7 @@ class SpecService:
     def add_to(self, server: grpc.Server) -> str:
         add_service(server, self.service_name, {
             "About": unary(f"{SERVICE}.About", self.about, self.messages["AboutRequest"]),
-            "Spec": unary(f"{SERVICE}.Spec", self.spec, self.messages["SpecRequest"]),
+            "Spec": async_unary(f"{SERVICE}.Spec", self.spec, self.messages["SpecRequest"]),
         })
         return self.service_name
 
@@ -57,7 +57,8 @@ class SpecService:
                   f"{len(registry.events())} events; specs run in an in-memory SQLite sandbox")
         return self.messages["AboutResponse"](author="bf", detail=detail, contact="see README.md of the bf project")
 
-    def spec(self, request: Any, context: grpc.ServicerContext) -> Any:
+    async def spec(self, request: Any, context: grpc.ServicerContext) -> Any:
+        check_given(request.given)
         try:
             given = [self.codec.unpack(event, f"given[{i}]") for i, event in enumerate(request.given)]
             when = self.codec.unpack(request.when, "when")
@@ -65,7 +66,9 @@ class SpecService:
             raise ServiceError(Code.INVALID_ARGUMENT, str(error)) from None
         next_uid = self._next_uid(request.NextUid, given, when)
         try:
-            outcome = self._sandbox().run(given, when, next_uid)
+            outcome = await self.runs.run(given, when, next_uid)
+        except ServiceError:
+            raise
         except NoHandler as error:
             raise ServiceError(Code.UNIMPLEMENTED, str(error)) from None
         except Exception:
@@ -75,12 +78,6 @@ class SpecService:
         if outcome.response is not None:
             reply.response.CopyFrom(pack(outcome.response))
         return reply
-
-    def _sandbox(self) -> SpecSandbox:
-        sandbox = getattr(self._sandboxes, "sandbox", None)
-        if sandbox is None:
-            sandbox = self._sandboxes.sandbox = SpecSandbox(self.domain)
-        return sandbox
 
     @staticmethod
     def _next_uid(text: str, given: list[Any], when: Any) -> int:

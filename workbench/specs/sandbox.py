@@ -39,7 +39,8 @@ class SpecSandbox:
                 apply_event(appliers, db, event)
             outcome = execute(self.registry, db, when, SequentialIds(next_uid))
         except BaseException:
-            db.execute("ROLLBACK TO spec")
+            if db.in_transaction:  # SQLite rolls back all by itself on some errors (a full database)
+                db.execute("ROLLBACK TO spec")
             raise
         db.execute("RELEASE spec" if keep else "ROLLBACK TO spec")  # releasing the outermost one commits
         return outcome

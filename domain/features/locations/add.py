@@ -1,10 +1,12 @@
 """Add locations: a batch of (possibly nested) locations under one parent.
 
 Names are unique among siblings. Ids are given depth first, in request order.
+No location may end up more than MAX_DEPTH levels below the root (tree_depth.py).
 """
 
 from domain.contracts.inventory_pb2 import AddLocationsReq, AddLocationsResp, LocationAdded
 from domain.lookups import require_location
+from domain.tree_depth import MAX_DEPTH, depth_of
 from workbench.core import ROOT, Code, Rejected, Transaction
 
 
@@ -12,6 +14,10 @@ def add_locations(tx: Transaction, req: AddLocationsReq) -> AddLocationsResp:
     _require_names(req.locs)
     parent = req.parent or ROOT
     require_location(tx, parent)
+    deepest = depth_of(tx, parent) + _levels(req.locs)
+    if deepest > MAX_DEPTH:
+        raise Rejected(Code.INVALID_ARGUMENT,
+                       f"locations would be {deepest} levels below the root; the tree is at most {MAX_DEPTH} deep")
     return AddLocationsResp(locs=[_add(tx, loc, parent) for loc in req.locs])
 
 
@@ -20,6 +26,11 @@ def _require_names(locs) -> None:
         if not loc.name:
             raise Rejected(Code.INVALID_ARGUMENT, "'name' is nil")
         _require_names(loc.locs)
+
+
+def _levels(locs) -> int:
+    """How many levels the batch nests (protobuf decoding bounds the recursion)."""
+    return max((1 + _levels(loc.locs) for loc in locs), default=0)
 
 
 def _add(tx: Transaction, loc: AddLocationsReq.Loc, parent: str) -> AddLocationsResp.Loc:

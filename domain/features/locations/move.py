@@ -1,12 +1,15 @@
 """Move a location, with everything inside it, under a new parent.
 
 Never the root, never into itself or its own subtree, never onto a sibling's
-name, and never away from reservations above it that need its stock.
+name, never away from reservations above it that need its stock, and never
+so that its subtree reaches past MAX_DEPTH levels (tree_depth.py), unless it
+ends shallower than it was (a tree from an old log may be flattened).
 """
 
 from domain.contracts.inventory_pb2 import LocationMoved, MoveLocationReq, MoveLocationResp
 from domain.lookups import is_within, require_location
 from domain.totals import add_along_ancestors, overcommitted
+from domain.tree_depth import MAX_DEPTH, depth_of, height_below
 from workbench.core import ROOT, Code, Rejected, Transaction
 
 
@@ -27,6 +30,11 @@ def move_location(tx: Transaction, req: MoveLocationReq) -> MoveLocationResp:
         return MoveLocationResp()
     if tx.exists("SELECT 1 FROM locations WHERE parent = ? AND name = ?", (new_parent, name)):
         raise Rejected(Code.ALREADY_EXISTS, f"location name already exists in the new parent: {name}")
+    height = height_below(tx, req.uid)
+    deepest = depth_of(tx, new_parent) + 1 + height
+    if deepest > MAX_DEPTH and deepest > depth_of(tx, req.uid) + height:
+        raise Rejected(Code.INVALID_ARGUMENT,
+                       f"the move would put locations {deepest} levels below the root; the tree is at most {MAX_DEPTH} deep")
     tx.apply(LocationMoved(uid=req.uid, oldParent=old_parent, newParent=new_parent))
     for (product,) in tx.all("SELECT product FROM subtree_totals WHERE location = ? AND on_hand > 0", (req.uid,)):
         if overcommitted(tx.db, old_parent, product):
