@@ -71,6 +71,7 @@ def run_one(lab: Lab, scenario: str, plan: Plan) -> Outcome:
     outcome.seconds = time.perf_counter() - began
     if plan.kill_after is not None:
         outcome.died_there = True  # a random kill may land anywhere, even after the operation
+        outcome.where += " (in it)" if plan.kill_after <= outcome.operation_seconds else " (after it)"
     if plan.crash_at:  # it died where it was asked to, not elsewhere
         passed = outcome.reached.get(plan.victim, [])
         asked = plan.crash_at if "@" in plan.crash_at else plan.crash_at + "@1"
@@ -94,10 +95,10 @@ def points_to_kill(reached: list[str], passes_wanted: str) -> list[str]:
 
 
 def learn(lab: Lab, scenario: str) -> tuple[dict[str, list[str]], float]:
-    """Which points each node of the scenario passes (without the points a scenario's own forced kill belongs to)."""
-    began = time.perf_counter()
+    """Which points each node of the scenario passes (without the points a scenario's own forced kill
+    belongs to), and how long the operation took."""
     dry = run_one(lab, scenario, Plan())
-    seconds = time.perf_counter() - began
+    seconds = dry.operation_seconds
     if scenario == "call-off":  # what b passes up to its forced death is the migration scenario's
         dry.reached["b"] = [p for p in dry.reached["b"] if p.startswith("adoption.abandoned")]
         dry.reached["a"] = [p for p in dry.reached["a"] if p.split("@")[0] in
@@ -124,7 +125,7 @@ def run(domain, passes: str = "first-last", random_kills: int = 0, seed: int = 0
                     covered.add(point.split("@")[0])
                     plans.append((scenario, Plan(victim, point)))
             if scenario != "call-off":  # its first kill is forced: a random one on top would say little
-                plans += [(scenario, Plan(rng.choice(SCENARIOS[scenario][1]), kill_after=rng.uniform(0, seconds)))
+                plans += [(scenario, Plan(rng.choice(SCENARIOS[scenario][1]), kill_after=rng.uniform(0, 1.2 * seconds)))
                           for _ in range(random_kills)]
 
         def run_plan(plan: tuple[str, Plan]) -> Outcome:

@@ -63,6 +63,7 @@ class Outcome:
     completed: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    operation_seconds: float = 0.0  # from the start of the operation (or its process) to its end or death
     reached: dict[str, list[str]] = field(default_factory=dict)  # node -> crash points passed (NAME@N)
 
     @property
@@ -184,8 +185,10 @@ def single_node(operation: str):
             while len(writer.acknowledged) < 3 and writer.attempts < 200:
                 time.sleep(0.01)
             timer = _kill_later(node, plan.kill_after)
+            began = time.perf_counter()
             with grpc.insecure_channel(node.address) as channel:
                 _call(lambda: _operate(channel, operation))
+            outcome.operation_seconds = time.perf_counter() - began
             writer.stop()
             if _died(node, plan, timer):
                 outcome.died_there = True
@@ -218,7 +221,9 @@ def rotation(lab: Lab, plan: Plan, outcome: Outcome) -> None:
     worker = subprocess.Popen([sys.executable, "-m", "tests.crash.rotation_worker", str(data), MASTERS["a"],
                                lab.shelf, lab.product], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     timer = _kill_later(worker, plan.kill_after)
+    began = time.perf_counter()
     out, _ = worker.communicate(timeout=120)
+    outcome.operation_seconds = time.perf_counter() - began
     if timer is not None:
         timer.cancel()
     outcome.died_there = worker.returncode == -9
@@ -275,7 +280,9 @@ def migration(lose_tail_first: bool = False):
             def migrate() -> None:
                 with grpc.insecure_channel(a.address) as channel:
                     TenancyServiceStub(channel).Migrate(MigrateReq(tenant=TENANT, to=b.address), timeout=30)
+            began = time.perf_counter()
             _call(migrate)
+            outcome.operation_seconds = time.perf_counter() - began
             writer.stop()
             if lose_tail_first:
                 b.wait_dead(5)
