@@ -139,3 +139,19 @@ def test_nodes_serving_tls_migrate_over_tls(domain, tmp_path):
     finally:
         for node in nodes:
             node.server.stop(grace=0)
+
+
+def test_a_tenant_moves_away_and_back_each_move_a_new_epoch(nodes):
+    from workbench.tenancy.handover import read_handover
+
+    source, target = nodes
+    source.pool.create("shop")
+    source.pool.get("shop").execute(inv.AddProductsReq(skus=["cola"]))
+    with grpc.insecure_channel(source.server.address) as channel:
+        TenancyServiceStub(channel).Migrate(MigrateReq(tenant="shop", to=target.server.address), timeout=30)
+    target.pool.get("shop").execute(inv.AddProductsReq(skus=["tonic"]))
+    with grpc.insecure_channel(target.server.address) as channel:
+        TenancyServiceStub(channel).Migrate(MigrateReq(tenant="shop", to=source.server.address), timeout=30)
+    assert [e.sku for e in source.pool.get("shop").events()] == ["cola", "tonic"]
+    assert read_handover(source.pool.folder / "shop").epoch == 2 and "shop" in source.pool.names()
+    assert read_handover(target.pool.folder / "shop").epoch == 2 and "shop" not in target.pool.names()

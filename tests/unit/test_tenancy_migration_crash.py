@@ -126,3 +126,27 @@ def test_a_source_killed_after_the_switch_does_not_serve_the_tenant_again(node, 
         assert on_hand(node.server.address, shelf) == 7
     finally:
         source.close()
+
+
+def test_a_target_goes_live_only_for_the_attempt_it_copies_and_at_the_exact_sealed_position(node, domain, tmp_path,
+                                                                                             socket_dir):
+    from domain.contracts.tenancy_pb2 import AbandonReq, AdoptProgressReq
+
+    source = Node(domain, tmp_path / "source", socket_dir, bytes(32))
+    try:
+        shelf = fill(source.server.address)
+        end = source.pool.get("shop").log.last_position
+        adopt_from(source.server.address, node.server.address)
+        with grpc.insecure_channel(node.server.address) as channel:
+            stub = TenancyServiceStub(channel)
+            stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=end, timeout_seconds=30, attempt="1.killed"))
+            for position, attempt in ((end - 1, "1.killed"), (end, "1.other")):
+                refused = stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=position, finish=True,
+                                                              attempt=attempt, epoch=1, timeout_seconds=1))
+                assert not refused.finished and refused.error
+                assert on_hand(node.server.address, shelf) == "UNAVAILABLE"
+            assert stub.Abandon(AbandonReq(tenant="shop", attempt="1.killed", epoch=1)).live is False
+        assert not (node.pool.folder / "shop").joinpath("log.db").exists()
+        assert on_hand(source.server.address, shelf) == 7  # never sealed: the source kept it
+    finally:
+        source.server.stop(grace=0)

@@ -95,7 +95,8 @@ class Adoption:
             if attempt != self.record.attempt:
                 self._fail(f"the copy here is of attempt {self.record.attempt}, not {attempt}")
                 return
-            self.wait_for(position, timeout)
+            if self._thread is not None:  # a copy taken up after a restart has nothing coming
+                self.wait_for(position, timeout)
             self.stop()
             _sync_to_disk(self.tenant.log.path)
             crash_point("adoption.synced")

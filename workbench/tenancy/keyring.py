@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from workbench.core.crash_points import crash_point
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -152,6 +154,7 @@ class Keyring:
             json.dump(stored, file)
             file.flush()
             os.fsync(file.fileno())
+        crash_point("keys.file-written")
         os.replace(temporary, self._file(keys.tenant))
 
     def _wrap(self, tenant: str, version: int, key: bytes) -> bytes:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.crash_points import crash_point
 from workbench.service.tenant import Tenant
 from workbench.tenancy.compactor import ARCHIVE
 from workbench.tenancy.encrypted_state import rekey
@@ -38,16 +39,21 @@ def rotate_tenant_key(keyring: Keyring, tenant: Tenant) -> Rotation:
     if tenant.cipher is None:
         raise ValueError(f"tenant {tenant.name!r} is not encrypted: there is no key to rotate")
     keys = keyring.rotate(tenant.name)
+    crash_point("rotation.key-added")
     sealer = tenant.cipher.sealer
     with tenant.paused():
         started = time.perf_counter()  # from here on the tenant's requests wait
         rekey(tenant.db, keys.state_key(keys.current))
+        crash_point("rotation.state-rekeyed")
         tenant.cipher.keys = sealer.keys = keys
     pause = time.perf_counter() - started
     resealed = _reseal(tenant.log.path, sealer, keys.current)
     for archived in sorted((tenant.folder / ARCHIVE).glob("*.db")):  # archived logs stay readable
         resealed += _reseal(archived, Sealer(keys, log_generation(archived)), keys.current)
+    # A crash before this point leaves older versions in the key file: every record
+    # still opens, and the next rotation reseals what this one did not reach.
     retired = keyring.retire(tenant.name, [v for v in keys.versions if v != keys.current])
+    crash_point("rotation.retired")
     tenant.cipher.keys = sealer.keys = retired
     return Rotation(tenant.name, keys.current, resealed, pause)
 
@@ -65,6 +71,7 @@ def _reseal(log_path: Path, sealer: Sealer, current: int) -> int:
                                (sealer.reseal(position, data, type_name), position, data))
                     resealed += 1
             db.execute("COMMIT")
+            crash_point("rotation.resealed-batch")
             after = rows[-1][0]
     finally:
         db.close()
