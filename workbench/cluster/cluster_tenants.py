@@ -179,15 +179,15 @@ class ClusterTenants(Tenants):
                 except LeaseLost:
                     _LOG.warning("lost the lease on %r: no longer serving it here", name)
                     self._drop(name)
-                except ClusterUnavailable as error:
-                    _LOG.warning("could not renew the lease on %r: %s", name, error.message)
+                except Exception as error:  # the cluster is unreachable for now: the next round tries again
+                    _LOG.warning("could not renew the lease on %r: %s", name, error)
 
     def _beat(self) -> None:
         tenants = {name: {"role": "owner", "position": tenant.log.last_position}
                    for name, tenant in list(self._open.items())}
         try:
             beat(self.link, self._nodes, self.node, self.leases.address, tenants)
-        except ClusterUnavailable:
+        except Exception:
             pass  # the next beat may get through
 
     def close(self) -> None:

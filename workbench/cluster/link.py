@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.errors import APIError
+from nats.js.errors import APIError, ServerError, ServiceUnavailableError
 
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError
@@ -68,7 +68,11 @@ class NatsLink:
         except TimeoutError:
             future.cancel()
             raise ClusterUnavailable(f"JetStream did not answer within {timeout:.0f} s") from None
-        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError) as error:
+        except (ServiceUnavailableError, ServerError) as error:
+            raise ClusterUnavailable(f"JetStream unavailable: {error.description}") from None
+        except APIError:
+            raise  # an answer (not found, wrong last sequence, ...): the caller's to read
+        except (nats.errors.Error, asyncio.TimeoutError) as error:  # no answer: no quorum, a server gone, ...
             raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
 
     def run_on_loop(self, function: Callable[[], Any]) -> None:
