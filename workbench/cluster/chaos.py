@@ -159,7 +159,7 @@ def _on_cluster(cluster: LocalCluster, project: Project, domain: Domain, names: 
 def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until: float, report: ChaosReport, say) -> None:
     restarts: list[threading.Thread] = []
     restarting: set[tuple[str, int]] = set()  # killed and not yet back
-    leases = Leases(link, "chaos", "")
+    owners = OwnersWatch(link, until)
     while time.monotonic() < until:
         time.sleep(rng.uniform(*KILL_EVERY))
         victims = [("node", i) for i in range(len(cluster.nodes)) if ("node", i) not in restarting]
@@ -170,27 +170,50 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
         if not victims:
             continue
         kind, index = rng.choice(victims)
-        owned = []
-        if kind == "node":
-            try:
-                owned = [t for t, o in leases.all_owners().items() if o.node == cluster.nodes[index].name]
-            except Exception:  # the lease bucket is slow to answer while NATS elects: measure no failover this time
-                owned = []
+        owned = owners.of(cluster.nodes[index].name) if kind == "node" else []
         (cluster.nodes[index].kill if kind == "node" else cluster.nats.servers[index].kill)()
         report.kills.append(Kill(kind, index, time.monotonic(), owned))
         say(f"  {time.monotonic() - until + report.seconds:6.1f} s  kill -9 {kind} {index + 1}"
             f"{' (owner of ' + ', '.join(owned) + ')' if owned else ''}")
         restarting.add((kind, index))
-        thread = threading.Thread(target=_restart_later, args=(cluster, kind, index, rng.uniform(*DOWN_FOR), restarting),
-                                  daemon=True)
+        thread = threading.Thread(target=_restart_later, daemon=True, args=(
+            cluster, kind, index, rng.uniform(*DOWN_FOR), restarting, lambda line: say(f"  {line}")))
         thread.start()
         restarts.append(thread)
     for thread in restarts:
         thread.join()
+    owners.join()
 
 
-def _restart_later(cluster: LocalCluster, kind: str, index: int, after: float, restarting: set) -> None:
+class OwnersWatch:
+    """Who owns which tenant, read every half second on a thread of its own: the kill
+    loop must not wait for the lease bucket while NATS elects a leader."""
+
+    def __init__(self, link: NatsLink, until: float):
+        self._leases = Leases(link, "chaos", "")
+        self._owners: dict[str, str] = {}
+        self._until = until
+        self._thread = threading.Thread(target=self._watch, name="bf-chaos-owners", daemon=True)
+        self._thread.start()
+
+    def of(self, node: str) -> list[str]:
+        return sorted(tenant for tenant, owner in self._owners.items() if owner == node)
+
+    def _watch(self) -> None:
+        while time.monotonic() < self._until:
+            try:
+                self._owners = {t: o.node for t, o in self._leases.all_owners().items()}
+            except Exception:  # no answer for now: keep the last view
+                pass
+            time.sleep(0.5)
+
+    def join(self) -> None:
+        self._thread.join()
+
+
+def _restart_later(cluster: LocalCluster, kind: str, index: int, after: float, restarting: set, say) -> None:
     time.sleep(after)
+    started = time.monotonic()
     try:
         if kind == "node":
             cluster.restart_node(index)
@@ -199,6 +222,8 @@ def _restart_later(cluster: LocalCluster, kind: str, index: int, after: float, r
     except NodeFailed:
         cluster.restart_node(index)  # it could not reach JetStream in time: once more
     restarting.discard((kind, index))
+    if kind == "node":
+        say(f"{' ' * 8}node {index + 1} serves again after {after + time.monotonic() - started:.1f} s down")
 
 
 def _measure(records: list[TenantRecord], report: ChaosReport, started: float) -> None:

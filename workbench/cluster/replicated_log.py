@@ -30,7 +30,7 @@ from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import CALL_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
 from workbench.service.event_log import EventLog, LoggedEvent
 
 STREAM = "BF_LOG"
@@ -57,6 +57,15 @@ def subject_of(tenant: str) -> str:
 
 
 def ensure_stream(link: NatsLink, replicas: int) -> None:
+    """Make the stream unless it exists (asking its leader first: creating needs the meta leader,
+    which may be in an election while a node restarts)."""
+    try:
+        link.call(link.js.stream_info(STREAM), timeout=PROBE_SECONDS + 1)
+        return
+    except NotFoundError:
+        pass
+    except ClusterUnavailable:
+        return  # it exists (the first node made it); its leader is being elected
     config = api.StreamConfig(name=STREAM, subjects=[SUBJECT_PREFIX + ">"], num_replicas=replicas,
                               storage=api.StorageType.FILE, allow_direct=True)
     try:
