@@ -60,7 +60,7 @@ class ChaosReport:
     fingerprints: dict[str, dict[str, str]] = field(default_factory=dict)  # tenant -> copy -> fingerprint
     availability: float = 0.0
     requests: int = 0
-    outages: dict[str, float] = field(default_factory=dict)  # tenant -> its longest gap between answers
+    outages: dict[str, tuple[float, float]] = field(default_factory=dict)  # tenant -> its longest gap between answers, and when it began
     failovers: list[float] = field(default_factory=list)
 
     @property
@@ -232,8 +232,8 @@ def _measure(records: list[TenantRecord], report: ChaosReport, started: float) -
     report.availability = sum(1 for a in answers if answered(a) and a.seconds <= AVAILABLE_WITHIN) / max(1, len(answers))
     for record in records:
         done = sorted(a.finished for a in record.answers if answered(a) and a.finished >= started)
-        gaps = [b - a for a, b in zip([started, *done], done)]
-        report.outages[record.name] = max(gaps, default=0.0)
+        gaps = [(b - a, a - started) for a, b in zip([started, *done], done)]
+        report.outages[record.name] = max(gaps, default=(0.0, 0.0))
     by_tenant = {r.name: sorted(a.finished for a in r.answers if answered(a)) for r in records}
     for kill in report.kills:
         for tenant in kill.owned:

@@ -22,7 +22,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysEr
 
 from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
-from workbench.cluster.link import ClusterUnavailable, NatsLink, bucket
+from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.replicas import Replicas
 from workbench.cluster.replicated_log import CacheAhead, ReplicatedLog, ensure_stream
@@ -78,7 +78,9 @@ class ClusterTenants(Tenants):
                 self._drop(name)
             if not self._exists(name):
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
-            lease = self.leases.held(name) or self.leases.take(name)
+            lease = self.leases.held(name)
+            if lease is None or not lease.valid():  # ours may have run out: take it anew, or learn whose it is
+                lease = self.leases.take(name)
             if isinstance(lease, Owner):
                 raise TenantElsewhere(name, lease.address, self.forwarder)
             try:
@@ -89,18 +91,12 @@ class ClusterTenants(Tenants):
 
     def _serving(self, name: str, tenant: Tenant) -> bool:
         lease = self.leases.held(name)
-        if lease is None or tenant.log.stale or tenant.log.closed:
-            return False
-        try:
-            lease.check()
-            return True
-        except LeaseLost:
-            return False
+        return lease is not None and lease.valid() and not tenant.log.stale and not tenant.log.closed
 
     def create(self, name: str) -> bool:
         check_tenant_name(name)
         try:
-            self.link.call(self.known.create(name, b""))
+            self.link.call(self.known.create(name, b""), timeout=CALL_SECONDS + 1 if self._started else PROBE_SECONDS + 1)
         except KeyWrongLastSequenceError:
             return False
         except ClusterUnavailable:
@@ -111,10 +107,14 @@ class ClusterTenants(Tenants):
         return True
 
     def names(self) -> list[str]:
+        """Every tenant of the cluster (those this node has seen when JetStream does not answer within a second)."""
         try:
-            return sorted(self.link.call(self.known.keys()))
+            self._names.update(self.link.call(self.known.keys(), timeout=PROBE_SECONDS + 1))
         except NoKeysError:
-            return []
+            pass
+        except ClusterUnavailable as error:
+            _LOG.warning("listing the tenants from this node's memory: %s", error.message)
+        return sorted(self._names)
 
     def _exists(self, name: str) -> bool:
         if name not in self._names:

@@ -47,9 +47,12 @@ class Lease:
     revision: int  # the latest (renewed) revision
     valid_until: float  # on this node's monotonic clock
 
+    def valid(self) -> bool:
+        return time.monotonic() < self.valid_until
+
     def check(self) -> int:
         """The lease's term, or LeaseLost when it may have expired."""
-        if time.monotonic() >= self.valid_until:
+        if not self.valid():
             raise LeaseLost(f"tenant {self.tenant!r}: this node's lease ran out before it was renewed")
         return self.term
 

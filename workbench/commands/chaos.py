@@ -57,7 +57,7 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
         ["tenants with two writers", len(report.two_writers)],
         ["fingerprints (node copies, replay)", f"{equal}: {copies} copies of {len(report.fingerprints)} tenants"],
         ["availability (answered within 1 s)", f"{report.availability:.1%} of {report.requests:,} requests"],
-        ["longest outage per tenant s", "  ".join(f"{v:.1f}" for v in report.outages.values())],
+        ["longest outage per tenant s (from)", "  ".join(f"{gap:.1f} ({at:.0f} s)" for gap, at in report.outages.values())],
         ["failover p50 / p99 s", f"{failover[0]:.2f} / {failover[1]:.2f} ({len(report.failovers)} takeovers)"],
         ["requests/s: single node", report.single_per_second],
         ["requests/s: calm cluster", report.calm_per_second],
