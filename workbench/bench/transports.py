@@ -134,7 +134,7 @@ class GrpcTransport:
         try:
             self.channel = with_token(grpc.insecure_channel(self.server.address, options=[
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]))
-            self._methods = _methods_by_request(self.channel, domain)
+            self._methods = methods_by_request(self.channel, domain)
             create = self.channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
                                               CreateTenantResp.FromString)
             self.tenant_name = _first_free(tenant_prefix, lambda name: create(CreateTenantReq(name=name)).created)
@@ -193,7 +193,7 @@ def open_transport(name: str, project: Project, domain: Domain, data: Path, tena
     raise ValueError(f"unknown transport {name!r}; use one of {', '.join(TRANSPORTS)}")
 
 
-def _methods_by_request(channel: grpc.Channel, domain: Domain) -> dict[type, grpc.UnaryUnaryMultiCallable]:
+def methods_by_request(channel: grpc.Channel, domain: Domain) -> dict[type, grpc.UnaryUnaryMultiCallable]:
     by_full_name = {message.DESCRIPTOR.full_name: message for message in domain.messages.values()}
     methods = {}
     for service in domain_services(domain):

@@ -18,12 +18,13 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 
 from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
-from workbench.cluster.link import ClusterUnavailable, NatsLink
+from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
+from workbench.cluster.replicas import Replicas
 from workbench.cluster.replicated_log import CacheAhead, ReplicatedLog, ensure_stream
 from workbench.core.domain import Domain
 from workbench.service.forwarding import Forwarder, TenantElsewhere
@@ -36,10 +37,10 @@ _LOG = logging.getLogger("bf.cluster")
 
 class ClusterTenants(Tenants):
     def __init__(self, domain: Domain, data_dir: Path | str, link: NatsLink, node: str,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3):
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3, warm_copies: bool = True):
         self.link, self.node = link, node
         ensure_stream(link, replicas)
-        self.known = self._tenants_bucket(replicas)
+        self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
         self.forwarder = Forwarder()
         self._nodes = nodes_bucket(link, replicas)
@@ -47,8 +48,14 @@ class ClusterTenants(Tenants):
         self._name_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew_leases, name="bf-leases", daemon=True)
+        self._started = False
         super().__init__(domain, data_dir)
+        self._started = True
+        self.replicas = Replicas(self.names, lambda name: name in self._open, self._name_locks.__getitem__,
+                                 self._open_copy)
         self._renewer.start()
+        if warm_copies:
+            self.replicas.start()
 
     def serve_at(self, address: str) -> None:
         """Name this node's gRPC address in the leases it takes (known once the server listens)."""
@@ -57,12 +64,6 @@ class ClusterTenants(Tenants):
     def handovers(self, state: str) -> list[str]:
         """None: a cluster node keeps no single-node migration records (a tenant moves by its lease)."""
         return []
-
-    def _tenants_bucket(self, replicas: int):
-        try:
-            return self.link.call(self.link.js.key_value(TENANTS_BUCKET))
-        except BucketNotFoundError:
-            return self.link.call(self.link.js.create_key_value(bucket=TENANTS_BUCKET, replicas=replicas, history=1))
 
     def ready(self, name: str) -> bool:
         tenant = self._open.get(name)
@@ -81,7 +82,9 @@ class ClusterTenants(Tenants):
                 self._drop(name)
             if not self._exists(name):
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
-            lease = self.leases.held(name) or self.leases.take(name)
+            lease = self.leases.held(name)
+            if lease is None or not lease.valid():  # ours may have run out: take it anew, or learn whose it is
+                lease = self.leases.take(name)
             if isinstance(lease, Owner):
                 raise TenantElsewhere(name, lease.address, self.forwarder)
             try:
@@ -92,28 +95,30 @@ class ClusterTenants(Tenants):
 
     def _serving(self, name: str, tenant: Tenant) -> bool:
         lease = self.leases.held(name)
-        if lease is None or tenant.log.stale or tenant.log.closed:
-            return False
-        try:
-            lease.check()
-            return True
-        except LeaseLost:
-            return False
+        return lease is not None and lease.valid() and not tenant.log.stale and not tenant.log.closed
 
     def create(self, name: str) -> bool:
         check_tenant_name(name)
         try:
-            self.link.call(self.known.create(name, b""))
+            self.link.call(self.known.create(name, b""), timeout=CALL_SECONDS + 1 if self._started else PROBE_SECONDS + 1)
         except KeyWrongLastSequenceError:
             return False
+        except ClusterUnavailable:
+            if name == DEFAULT_TENANT and not self._started:
+                return False  # a node starting while JetStream elects: the cluster's first node made it
+            raise
         self._names.add(name)
         return True
 
     def names(self) -> list[str]:
+        """Every tenant of the cluster (those this node has seen when JetStream does not answer within a second)."""
         try:
-            return sorted(self.link.call(self.known.keys()))
+            self._names.update(self.link.call(self.known.keys(), timeout=PROBE_SECONDS + 1))
         except NoKeysError:
-            return []
+            pass
+        except ClusterUnavailable as error:
+            _LOG.warning("listing the tenants from this node's memory: %s", error.message)
+        return sorted(self._names)
 
     def _exists(self, name: str) -> bool:
         if name not in self._names:
@@ -125,19 +130,33 @@ class ClusterTenants(Tenants):
         return True
 
     def _open_tenant(self, name: str) -> Tenant:
+        """Serve `name` here (the lease is ours): the warm copy caught up, else a copy opened now."""
         if self._closed:
             raise ClusterUnavailable("the node is stopping")
+        tenant = self.replicas.take(name)
+        if tenant is not None:
+            try:
+                tenant.log.pull()
+                tenant.catch_up()
+            except BaseException:
+                tenant.close()
+                raise
+        else:
+            tenant = self._open_copy(name)
+        with self._lock:
+            self._open[name] = tenant
+        return tenant
+
+    def _open_copy(self, name: str) -> Tenant:
+        """The tenant from this node's cached log and state, caught up with the cluster's log."""
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = self._pulled_log(name, folder)
         try:
-            tenant = Tenant(name, self.domain, folder, log=log)
+            return Tenant(name, self.domain, folder, log=log)
         except BaseException:
             log.close()
             raise
-        with self._lock:
-            self._open[name] = tenant
-        return tenant
 
     def _pulled_log(self, name: str, folder: Path) -> ReplicatedLog:
         """The tenant's cached log, caught up with the cluster's (rebuilt when it knows more than the cluster)."""
@@ -183,21 +202,25 @@ class ClusterTenants(Tenants):
                 except LeaseLost:
                     _LOG.warning("lost the lease on %r: no longer serving it here", name)
                     self._drop(name)
-                except ClusterUnavailable as error:
-                    _LOG.warning("could not renew the lease on %r: %s", name, error.message)
+                except Exception as error:  # the cluster is unreachable for now: the next round tries again
+                    _LOG.warning("could not renew the lease on %r: %s", name, error)
 
     def _beat(self) -> None:
-        tenants = {name: {"role": "owner", "position": tenant.log.last_position}
-                   for name, tenant in list(self._open.items())}
+        lags = self.replicas.lag_seconds
+        tenants = {name: {"role": "replica", "position": position, "lag_s": lags.get(name, 0.0)}
+                   for name, position in self.replicas.positions().items()}
+        tenants.update({name: {"role": "owner", "position": tenant.position}
+                        for name, tenant in list(self._open.items())})
         try:
             beat(self.link, self._nodes, self.node, self.leases.address, tenants)
-        except ClusterUnavailable:
+        except Exception:
             pass  # the next beat may get through
 
     def close(self) -> None:
         self._stop.set()
         if self._renewer.is_alive():
             self._renewer.join()
+        self.replicas.close()
         names = list(self._open)
         super().close()
         for name in names:  # closed first: nothing appends after its lease is given up

@@ -7,19 +7,16 @@ from __future__ import annotations
 import json
 import time
 
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError
+from nats.js.errors import KeyNotFoundError, NoKeysError
 
-from workbench.cluster.link import NatsLink
+from workbench.cluster.link import NatsLink, bucket
 
 BUCKET = "bf_nodes"
 FORGET_SECONDS = 10.0  # a node silent this long drops out of the bucket
 
 
 def nodes_bucket(link: NatsLink, replicas: int = 3):
-    try:
-        return link.call(link.js.key_value(BUCKET))
-    except BucketNotFoundError:
-        return link.call(link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=FORGET_SECONDS, history=1))
+    return bucket(link, BUCKET, replicas, FORGET_SECONDS)[0]
 
 
 def beat(link: NatsLink, kv, node: str, address: str, tenants: dict[str, dict]) -> None:

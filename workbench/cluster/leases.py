@@ -20,10 +20,10 @@ import threading
 import time
 from dataclasses import dataclass
 
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
-from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable
+from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable, bucket
 
 BUCKET = "bf_leases"
 SAFETY_SHARE = 0.75  # trust a lease for this share of its TTL after asking for it
@@ -47,9 +47,12 @@ class Lease:
     revision: int  # the latest (renewed) revision
     valid_until: float  # on this node's monotonic clock
 
+    def valid(self) -> bool:
+        return time.monotonic() < self.valid_until
+
     def check(self) -> int:
         """The lease's term, or LeaseLost when it may have expired."""
-        if time.monotonic() >= self.valid_until:
+        if not self.valid():
             raise LeaseLost(f"tenant {self.tenant!r}: this node's lease ran out before it was renewed")
         return self.term
 
@@ -63,12 +66,7 @@ class Leases:
 
     def _bucket(self, replicas: int):
         """The bucket, made by the first node; its TTL rules (a node started with another one follows it)."""
-        try:
-            kv = self.link.call(self.link.js.key_value(BUCKET))
-        except BucketNotFoundError:
-            kv = self.link.call(self.link.js.create_key_value(bucket=BUCKET, replicas=replicas, ttl=self.ttl,
-                                                              history=1))
-        self.ttl = self.link.call(self.link.js.stream_info(f"KV_{BUCKET}")).config.max_age or self.ttl
+        kv, self.ttl = bucket(self.link, BUCKET, replicas, self.ttl)
         return kv
 
     def _value(self, term: int) -> bytes:

@@ -9,6 +9,7 @@ client knows every server and reconnects to another when one dies.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
@@ -16,14 +17,16 @@ from typing import Any, Awaitable, Callable
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.errors import APIError
+from nats.js.errors import APIError, NotFoundError, ServerError, ServiceUnavailableError
+from nats.js.kv import KeyValue
 
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError
 
 _LOG = logging.getLogger("bf.cluster")
 READY_SECONDS = 30.0
-CALL_SECONDS = 5.0  # the longest one JetStream request may take (a server died: the client reconnects)
+CALL_SECONDS = 5.0
+PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped  # the longest one JetStream request may take (a server died: the client reconnects)
 
 
 class Unavailable(ServiceError):
@@ -47,18 +50,30 @@ class NatsLink:
         self.js: JetStreamContext = self.nc.jetstream(timeout=CALL_SECONDS)
 
     def _connect(self, name: str, deadline: float) -> nats.NATS:
-        """Connect to any server, retrying until `deadline` (servers may still be starting)."""
-        while True:
+        """Connect to a server whose JetStream answers, trying each in turn until `deadline`
+        (servers may still be starting, or one may have just restarted and not caught up yet)."""
+        for attempt in itertools.count():
+            first = attempt % len(self.urls)
+            servers = self.urls[first:] + self.urls[:first]
             try:
-                return self.call(nats.connect(
-                    servers=self.urls, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.2,
-                    connect_timeout=1, ping_interval=2, max_outstanding_pings=2, error_cb=_quiet,
-                    disconnected_cb=_quiet_event, reconnected_cb=_quiet_event))
+                nc = self.call(nats.connect(
+                    servers=servers, name=name, dont_randomize=True, max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.2, connect_timeout=1, ping_interval=2, max_outstanding_pings=2,
+                    error_cb=_quiet, disconnected_cb=_quiet_event, reconnected_cb=_quiet_event))
             except (OSError, ClusterUnavailable, nats.errors.NoServersError) as error:
-                if time.monotonic() > deadline:
-                    self.close()
-                    raise ClusterUnavailable(f"cannot reach NATS at {','.join(self.urls)}: {error}") from None
-                time.sleep(0.2)
+                last = str(error)
+            else:
+                try:
+                    self.call(nc.jetstream(timeout=PROBE_SECONDS).account_info(), timeout=PROBE_SECONDS + 1)
+                    return nc
+                except (ClusterUnavailable, APIError) as error:
+                    last = str(error)
+                    self.call(nc.close())
+            if time.monotonic() > deadline:
+                self.close()
+                raise ClusterUnavailable(f"cannot reach JetStream at {','.join(self.urls)}: {last}")
+            time.sleep(0.1)
+        raise AssertionError("unreachable")
 
     def call(self, coroutine: Awaitable, timeout: float = CALL_SECONDS + 1) -> Any:
         """Run `coroutine` on the link's loop and return its result (its error raised here)."""
@@ -68,7 +83,11 @@ class NatsLink:
         except TimeoutError:
             future.cancel()
             raise ClusterUnavailable(f"JetStream did not answer within {timeout:.0f} s") from None
-        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionClosedError) as error:
+        except (ServiceUnavailableError, ServerError) as error:
+            raise ClusterUnavailable(f"JetStream unavailable: {error.description}") from None
+        except APIError:
+            raise  # an answer (not found, wrong last sequence, ...): the caller's to read
+        except (nats.errors.Error, asyncio.TimeoutError) as error:  # no answer: no quorum, a server gone, ...
             raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
 
     def run_on_loop(self, function: Callable[[], Any]) -> None:
@@ -104,3 +123,18 @@ async def _quiet(error: Exception) -> None:
 
 async def _quiet_event() -> None:
     pass
+
+
+def bucket(link: NatsLink, name: str, replicas: int = 3, ttl: float | None = None) -> tuple[KeyValue, float | None]:
+    """The KV bucket `name` and its TTL, made when missing. While JetStream elects a leader
+    (a server just died) a bucket that does not answer is taken to exist: every node
+    makes the buckets at the cluster's first start, and a restarting node should not wait."""
+    try:
+        info = link.call(link.js.stream_info(f"KV_{name}"), timeout=PROBE_SECONDS + 1)
+    except NotFoundError:
+        kv = link.call(link.js.create_key_value(bucket=name, replicas=replicas, ttl=ttl, history=1))
+        return kv, ttl
+    except ClusterUnavailable:
+        return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.js, direct=True), ttl
+    kv = KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.js, direct=bool(info.config.allow_direct))
+    return kv, info.config.max_age or ttl

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class NatsServer:
     folder: Path
     client_port: int
     route_port: int
+    http_port: int  # monitoring: /healthz says when its JetStream has caught up with the cluster
     process: subprocess.Popen | None = None
 
     @property
@@ -74,9 +76,20 @@ class NatsServer:
         self.config_path.write_text(
             f'server_name: "n{self.number}"\n'
             f"listen: 127.0.0.1:{self.client_port}\n"
+            f"http: 127.0.0.1:{self.http_port}\n"
             f'jetstream {{ store_dir: "{self.folder / "jetstream"}", max_memory_store: 64MB, max_file_store: 4GB }}\n'
             f"cluster {{ name: {CLUSTER_NAME}, listen: 127.0.0.1:{self.route_port}, routes: [{routes}] }}\n",
             encoding="utf-8")
+
+    def healthy(self) -> bool:
+        """Running, and its JetStream current with the cluster (meta leader known, its streams caught up)."""
+        if not self.running:
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1) as answer:
+                return answer.status == 200
+        except OSError:
+            return False
 
     def start(self, binary: str) -> None:
         with open(self.log_path, "a") as log:
@@ -102,12 +115,11 @@ class NatsServer:
 class NatsCluster:
     """`size` nats-servers under `folder`, routed to each other, on free loopback ports."""
 
-    def __init__(self, folder: Path | str, size: int = 3, ports: list[tuple[int, int]] | None = None):
+    def __init__(self, folder: Path | str, size: int = 3):
         self.folder = Path(folder)
         self.binary = nats_server_binary()
-        ports = ports or [(free_port(), free_port()) for _ in range(size)]
-        self.servers = [NatsServer(n + 1, self.folder / f"nats-{n + 1}", client, route)
-                        for n, (client, route) in enumerate(ports)]
+        self.servers = [NatsServer(n + 1, self.folder / f"nats-{n + 1}", free_port(), free_port(), free_port())
+                        for n in range(size)]
         route_ports = [server.route_port for server in self.servers]
         for server in self.servers:
             server.write_config(route_ports)

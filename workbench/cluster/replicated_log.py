@@ -24,13 +24,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import CALL_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
 from workbench.service.event_log import EventLog, LoggedEvent
 
 STREAM = "BF_LOG"
@@ -57,6 +57,15 @@ def subject_of(tenant: str) -> str:
 
 
 def ensure_stream(link: NatsLink, replicas: int) -> None:
+    """Make the stream unless it exists (asking its leader first: creating needs the meta leader,
+    which may be in an election while a node restarts)."""
+    try:
+        link.call(link.js.stream_info(STREAM), timeout=PROBE_SECONDS + 1)
+        return
+    except NotFoundError:
+        pass
+    except ClusterUnavailable:
+        return  # it exists (the first node made it); its leader is being elected
     config = api.StreamConfig(name=STREAM, subjects=[SUBJECT_PREFIX + ">"], num_replicas=replicas,
                               storage=api.StorageType.FILE, allow_direct=True)
     try:
@@ -64,6 +73,31 @@ def ensure_stream(link: NatsLink, replicas: int) -> None:
     except APIError as error:
         if "already in use" not in str(error):
             raise
+
+
+async def read_groups(link: NatsLink, tenant: str, after_seq: int, last_seq: int) -> AsyncIterator[tuple[int, ClusterLogGroup]]:
+    """The tenant's groups after stream sequence `after_seq` up to `last_seq`, with their sequences
+    (an ordered consumer: one stream of messages, not a request per message)."""
+    if last_seq <= after_seq:
+        return
+    config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=after_seq + 1)
+    subscription = await link.js.subscribe(subject_of(tenant), stream=STREAM, config=config, ordered_consumer=True)
+    try:
+        seq = after_seq
+        while seq < last_seq:
+            message = await subscription.next_msg(timeout=CALL_SECONDS)
+            seq = message.metadata.sequence.stream
+            yield seq, ClusterLogGroup.FromString(message.data)
+    finally:
+        await subscription.unsubscribe()
+
+
+async def last_seq_of(link: NatsLink, tenant: str) -> int:
+    """The stream sequence of the tenant's last group (0: none yet)."""
+    try:
+        return (await link.js.get_msg(STREAM, subject=subject_of(tenant), direct=True)).seq
+    except NotFoundError:
+        return 0
 
 
 def decode_group(data: bytes) -> list[LoggedEvent]:
@@ -115,7 +149,7 @@ class ReplicatedLog(EventLog):
         """Copy into the cache what the cluster's log has beyond it; returns how many events."""
         with self._lock:
             self._require_open()
-            last = self._link.call(self._last_seq())
+            last = self._link.call(last_seq_of(self._link, self.tenant))
             if last < self._seq:
                 raise CacheAhead(f"tenant {self.tenant!r}: the local log is at stream sequence {self._seq},"
                                  f" the cluster's at {last}")
@@ -126,32 +160,18 @@ class ReplicatedLog(EventLog):
             self.stale = False
             return pulled
 
-    async def _last_seq(self) -> int:
-        try:
-            return (await self._link.js.get_msg(STREAM, subject=self.subject, direct=True)).seq
-        except NotFoundError:
-            return 0
-
     async def _pull_to(self, last: int) -> int:
-        config = api.ConsumerConfig(deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=self._seq + 1)
-        subscription = await self._link.js.subscribe(self.subject, stream=STREAM, config=config, ordered_consumer=True)
         pulled = 0
-        try:
-            batch: list[list[LoggedEvent]] = []
-            seq = self._seq
-            while seq < last:
-                message = await subscription.next_msg(timeout=CALL_SECONDS)
-                seq = message.metadata.sequence.stream
-                events = decode_group(message.data)
-                self._check_continues(batch, events)
-                batch.append(events)
-                if len(batch) >= PULL_BATCH or seq >= last:
-                    self._acked_seq = seq
-                    await asyncio.to_thread(self._store, batch)
-                    pulled += sum(len(events) for events in batch)
-                    batch = []
-        finally:
-            await subscription.unsubscribe()
+        batch: list[list[LoggedEvent]] = []
+        async for seq, group in read_groups(self._link, self.tenant, self._seq, last):
+            events = [LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in group.events]
+            self._check_continues(batch, events)
+            batch.append(events)
+            if len(batch) >= PULL_BATCH or seq >= last:
+                self._acked_seq = seq
+                await asyncio.to_thread(self._store, batch)
+                pulled += sum(len(events) for events in batch)
+                batch = []
         return pulled
 
     def _check_continues(self, batch: list[list[LoggedEvent]], events: list[LoggedEvent]) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import time
 from pathlib import Path
 
 NODE_ENV = "BF_NODE"
 DEFAULT_LEASE_SECONDS = 3.0
+START_SECONDS = 30.0  # how long a starting node waits for JetStream to answer
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +31,21 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
 def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable."""
     from workbench.cluster.cluster_tenants import ClusterTenants
-    from workbench.cluster.link import NatsLink
+    from workbench.cluster.link import ClusterUnavailable, NatsLink
 
     node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
     link = NatsLink(args.cluster, name=f"bf-{node}")
     replicas = min(3, len(link.urls))
-    tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas)
+    deadline = time.monotonic() + START_SECONDS
+    while True:  # a node may start while NATS elects a leader (one of its servers just died)
+        try:
+            tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas)
+            break
+        except ClusterUnavailable:
+            if time.monotonic() > deadline:
+                link.close()
+                raise
+            time.sleep(0.2)
     return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
                      f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
                      f" NOT encrypted at rest (not yet in cluster mode)")

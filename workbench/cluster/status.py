@@ -10,7 +10,7 @@ from nats.js.errors import NotFoundError
 
 from workbench.cluster.heartbeats import nodes_bucket, read_nodes
 from workbench.cluster.leases import Leases
-from workbench.cluster.link import NatsLink
+from workbench.cluster.link import NatsLink, bucket
 from workbench.cluster.replicated_log import STREAM, decode_group, subject_of
 from workbench.cluster.cluster_tenants import TENANTS_BUCKET
 
@@ -40,7 +40,7 @@ def head_position(link: NatsLink, tenant: str) -> int:
 def cluster_status(link: NatsLink) -> tuple[dict[str, dict], list[TenantStatus]]:
     nodes = read_nodes(link, nodes_bucket(link))
     owners = Leases(link, "status", "").all_owners()
-    known = link.call(link.js.key_value(TENANTS_BUCKET))
+    known = bucket(link, TENANTS_BUCKET)[0]
     try:
         names = sorted(link.call(known.keys()))
     except Exception:  # nats-py raises NoKeysError for an empty bucket

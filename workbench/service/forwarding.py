@@ -59,7 +59,9 @@ class Forwarder:
                               timeout=min(remaining, FORWARD_SECONDS) if remaining else FORWARD_SECONDS)
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.UNAVAILABLE and not _has_owner(error):
-                raise elsewhere from None  # the owner is out of reach: the caller retries, here or there
+                # The owner is out of reach (it may have died mid-call): the caller retries, here or there.
+                raise ServiceError(Code.UNAVAILABLE, f"{elsewhere.message}; it did not answer: {error.details()}",
+                                   elsewhere.trailing) from None
             raise ServiceError(Code(error.code().value[0]), error.details() or "",
                                tuple(error.trailing_metadata() or ())) from None
 

@@ -1,0 +1,72 @@
+"""`bf chaos --seconds N`: the stress workload through a local cluster while a loop
+kill -9s its processes; then what was lost (must be nothing) and how it held up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.bench.table import format_table
+from workbench.commands.perf import positive_int
+from workbench.config import Project
+
+EXIT_FAULT = 1
+EXIT_CANNOT_RUN = 2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("chaos", help="load a local cluster while killing its processes; check nothing was lost")
+    parser.add_argument("--seconds", type=float, default=60.0, metavar="N", help="seconds of kills (default 60)")
+    parser.add_argument("--tenants", type=positive_int, default=4, metavar="N", help="tenants under load (default 4)")
+    parser.add_argument("--nodes", type=positive_int, default=3, metavar="N", help="bf nodes (default 3)")
+    parser.add_argument("--in-flight", type=positive_int, default=8, metavar="N",
+                        help="calls in flight per tenant's workload (default 8)")
+    parser.add_argument("--calm-seconds", type=float, default=10.0, metavar="N",
+                        help="seconds of load on one single node, then on the calm cluster, to compare (default 10)")
+    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S", help="tenants' lease TTL (default 3)")
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed picks the same victims (default 1)")
+    parser.add_argument("--data", type=Path, metavar="DIR", help="keep every process's files and logs here (default: removed)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, project: Project) -> int:
+    try:
+        from workbench.cluster.chaos import failover_figures, run_chaos
+        from workbench.cluster.nats_servers import NatsServerMissing
+    except ImportError as error:
+        print(f"bf chaos: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    try:
+        report = run_chaos(project, args.seconds, args.tenants, args.nodes, args.in_flight, args.calm_seconds,
+                           args.lease_seconds, args.seed, args.data, say=lambda line: print(line, flush=True))
+    except NatsServerMissing as error:
+        print(f"bf chaos: {error}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    print("\n".join(report_lines(report, failover_figures(report))))
+    return 0 if report.passed else EXIT_FAULT
+
+
+def report_lines(report, failover: tuple[float, float]) -> list[str]:
+    node_kills = sum(1 for k in report.kills if k.kind == "node")
+    equal = "equal" if report.fingerprints_equal else "DIFFERENT"
+    copies = sum(len(c) - 1 for c in report.fingerprints.values())
+    rows = [
+        ["kills (kill -9)", f"{len(report.kills)} ({node_kills} bf nodes, {len(report.kills) - node_kills} NATS)"],
+        ["acknowledged writes lost", len(report.lost)],
+        ["tenants with two writers", len(report.two_writers)],
+        ["fingerprints (node copies, replay)", f"{equal}: {copies} copies of {len(report.fingerprints)} tenants"],
+        ["availability (answered within 1 s)", f"{report.availability:.1%} of {report.requests:,} requests"],
+        ["longest outage per tenant s (from)", "  ".join(f"{gap:.1f} ({at:.0f} s)" for gap, at in report.outages.values())],
+        ["failover p50 / p99 s", f"{failover[0]:.2f} / {failover[1]:.2f} ({len(report.failovers)} takeovers)"],
+        ["requests/s: single node", report.single_per_second],
+        ["requests/s: calm cluster", report.calm_per_second],
+        ["requests/s: cluster under chaos", report.chaos_per_second],
+        ["calm cluster / single node", f"{report.calm_per_second / max(report.single_per_second, 1e-9):.2f}"],
+    ]
+    lines = format_table(["chaos", "result"], rows)
+    lines += [f"LOST: {fault}" for fault in report.lost]
+    lines += [f"TWO WRITERS: {tenant}" for tenant in report.two_writers]
+    if not report.fingerprints_equal:
+        lines += [f"FINGERPRINTS {tenant}: {copies}" for tenant, copies in report.fingerprints.items()]
+    return lines
