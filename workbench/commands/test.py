@@ -40,6 +40,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
     for broken in domain.registry.broken:
         print(f"bf test: broken feature: {broken.error}", file=sys.stderr)
     specs = matching(loaded.specs, args.keyword)
+    if args.keyword and loaded.specs and not specs:
+        print(f"bf test: no spec's name or file contains {args.keyword!r} (of {len(loaded.specs)} specs)",
+              file=sys.stderr)
     report = JsonReport() if args.json else TextReport()
     if args.target:
         from workbench.service.remote_target import RemoteError, RemoteTarget  # gRPC only when asked for
