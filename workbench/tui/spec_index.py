@@ -82,7 +82,8 @@ class SpecIndex:
         try:
             spec_file = parse_spec_file(path, self.messages)
         except SpecSyntaxError as error:
-            entry = FileEntry(file, area, None, self.files[file].specs if file in self.files else [], str(error))
+            where = SpecSyntaxError(file, error.line, error.message, error.hint)  # named from the project root
+            entry = FileEntry(file, area, None, self.files[file].specs if file in self.files else [], str(where))
         else:
             entry = FileEntry(file, area, spec_file, [SpecEntry(spec_id(file, s.number), s, file) for s in spec_file.specs])
         self.files[file] = entry
@@ -94,6 +95,10 @@ class SpecIndex:
         except ValueError:
             return "other"
         return parts[0] if len(parts) > 1 else "(top)"
+
+    def unreadable(self) -> list[str]:
+        """Why each file that cannot be read cannot: `specs/x.spec:7: what was wrong`."""
+        return [entry.error for entry in self.files.values() if entry.error]
 
     def entries(self) -> list[SpecEntry]:
         return [entry for file in self.files.values() for entry in file.specs]
