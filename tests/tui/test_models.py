@@ -41,7 +41,7 @@ def test_a_malformed_file_keeps_its_specs_and_says_where_it_broke(shop, domain):
     path.write_text(path.read_text().replace("AddProductsReq skus", "AddProductsRq skus", 1))
     assert index.reload_file(path), "the tree must show the file's error"
     entry = index.files["specs/products/add.spec"]
-    assert entry.error.startswith(f"{path}:10: ") and "AddProductsReq" in entry.error
+    assert entry.error.startswith("specs/products/add.spec:10: ") and "AddProductsReq" in entry.error, "named from the root"
     assert len(entry.specs) == 4
 
 
@@ -83,3 +83,14 @@ def test_the_actual_column_is_what_the_request_produced_even_in_a_repeated_field
     assert (response.expected, response.actual) == ('AddProductsResp uids:"UID(2)"', 'AddProductsResp uids:"UID(1)"')
     without = diff_rows(spec, compare(spec, outcome))[1]
     assert without.actual == without.expected  # the text alone cannot say a repeated field's value: hence "actual"
+
+
+def test_infrastructure_messages_are_listed_apart_not_as_domain_gaps(shop, domain):
+    from workbench.tui.catalogue import INFRA
+
+    catalogue = {info.name: info for info in build_catalogue(domain.registry, index_of(shop, domain).entries())}
+    infra = {name for name, info in catalogue.items() if info.kind == INFRA}
+    assert {"AdoptResp", "CompactResp", "SpecResponse", "SpecRequest", "LoggedEvent"} <= infra
+    assert not infra & {"AddProductsReq", "AddProductsResp", "ProductAdded", "ReserveReq", "ReserveResp"}
+    kinds = [info.kind for info in catalogue.values()]
+    assert kinds[kinds.index(INFRA):] == [INFRA] * len(infra), "listed last"

@@ -36,3 +36,20 @@ async def test_p_opens_perf_and_failing_specs_are_not_timed(make_app):
         assert "nothing measured" in notes and "wrong sku in the second event" in notes
         await press(pilot, "escape")
         assert app.screen is app.main_screen
+
+
+async def test_the_screen_counts_the_specs_as_bf_perf_does(make_app):
+    from workbench.bench.perf import PerfResult, PerfRow
+    from workbench.commands.perf import result_lines
+
+    result = PerfResult([PerfRow("run spec", 1, 100, 50.0, 50.0)], specs=268,
+                        slow=[(f"specs/scripts/x.spec:{n}: slow one", 0.002) for n in range(8)])
+    app = make_app()
+    async with running(app) as pilot:
+        screen = PerfScreen(seconds=0.1, cores=1, keyword="no spec matches this")
+        await app.push_screen(screen)
+        await settle(pilot, until=lambda: not screen.running, seconds=60)
+        screen.show_result(result)
+        await settle(pilot)
+        said = rendered(screen.query_one("#perf-notes", Static)).splitlines()[0]
+        assert said == "276 specs, every one passing" and said in result_lines(result)

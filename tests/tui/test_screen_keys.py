@@ -61,7 +61,7 @@ async def test_explore_says_why_when_the_spec_cannot_run(make_app, shop):
         await pilot.press("x")
         screen = app.screen
         assert isinstance(screen, ExploreScreen)
-        banner = screen.query_one("#explore-url", Static)
+        banner = screen.query_one("#explore-outcome", Static)
         await settle(pilot, until=lambda: "could not run" in rendered(banner))
         assert f"no spec named '{spec_id}'" in rendered(banner)
         assert screen.server is None

@@ -81,3 +81,10 @@ def test_bf_test_runs_the_project_it_is_run_in_not_an_installed_copy(small_proje
                             str(small_project_copy.root / "specs/products")],
                            cwd=ROOT.parent, capture_output=True, text=True, timeout=120)
     assert named.returncode == 1 and "Response.uids[0]" in named.stdout
+
+
+def test_a_filter_that_matches_nothing_says_so_and_exits_1():
+    result = bf("test", "specs/products", "-k", "nomatch")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == ["0 passed, 0 failed"]
+    assert result.stderr.startswith("bf test: no spec's name or file contains 'nomatch' (of ")

@@ -85,6 +85,11 @@ class PerfResult:
     def ok(self) -> bool:
         return not self.failures and not self.unreadable and bool(self.rows)
 
+    @property
+    def passing_specs(self) -> int:
+        """Every spec measured: those of the loops and the slow ones timed apart."""
+        return self.specs + len(self.slow)
+
     def row(self, operation: str) -> PerfRow:
         return next(row for row in self.rows if row.operation == operation)
 

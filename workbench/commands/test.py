@@ -44,6 +44,9 @@ def run(args: argparse.Namespace, project: Project) -> int:
     for problem in stale:
         print(f"bf test: {STALE}: {problem}", file=sys.stderr)
     specs = matching(loaded.specs, args.keyword)
+    if args.keyword and loaded.specs and not specs:
+        print(f"bf test: no spec's name or file contains {args.keyword!r} (of {len(loaded.specs)} specs)",
+              file=sys.stderr)
     report = JsonReport() if args.json else TextReport()
     passed = failed = 0
     for spec, error in loaded.unparsed:  # each spec of a malformed file counts, as an error

@@ -59,11 +59,21 @@ CATALOGUE_KEYS = (
 )
 
 EXPLORE_KEYS = (
-    Key("explore.back", "escape", "app.pop_screen", "Back", "Stop Datasette and go back to the specs.", priority=True),
-    Key("explore.browser", "ctrl+o", "open_browser", "Browser", "Open the Datasette URL in a web browser.", priority=True),
-    Key("explore.copy_sql", "ctrl+y", "copy_sql", "Copy SQL", "Copy the query in the input.", priority=True),
-    Key("explore.history_back", "up", "history(-1)", "Older", "Put the previous query of the history in the input."),
-    Key("explore.history_forward", "down", "history(1)", "Newer", "Put the next query of the history in the input."),
+    Key("explore.back", "escape", "app.pop_screen", "Back", "Stop Datasette, remove the state files (unless kept), go back.",
+        priority=True),
+    Key("explore.steps", "ctrl+t", "steps", "Steps", "Go to the steps: up and down travel in time through the spec.",
+        priority=True),
+    Key("explore.export", "ctrl+s", "export", "Export", "Copy or save the results as CSV, JSON or Markdown.", priority=True),
+    Key("explore.pick_history", "ctrl+r", "pick_history", "History", "Pick a query from the history (kept across runs).",
+        priority=True),
+    Key("explore.browser", "ctrl+o", "open_browser", "Browser", "Open this step's Datasette page in a browser (or say where to point one).",
+        priority=True),
+    Key("explore.copy_sql", "ctrl+y", "copy_sql", "Copy SQL", "Copy the query in the input.", priority=True, show=False),
+    Key("explore.keep", "f2", "keep", "Keep", "Keep the state files when leaving (they are removed otherwise).", show=False),
+    Key("explore.history_back", "up", "history(-1)", "Older", "Put the previous query of the history in the input.",
+        show=False),
+    Key("explore.history_forward", "down", "history(1)", "Newer", "Put the next query of the history in the input.",
+        show=False),
 )
 
 PERF_KEYS = (

@@ -11,6 +11,8 @@ from pathlib import Path
 
 SETTINGS_FILE = "settings.json"
 KEYMAP_FILE = "keymap.toml"
+SQL_HISTORY_FILE = "sql_history.json"
+SQL_HISTORY_KEPT = 500
 
 
 def config_dir() -> Path:
@@ -52,3 +54,17 @@ class Settings:
             else:
                 keymap[binding_id] = key
         return keymap, problems
+
+    def sql_history(self) -> list[str]:
+        """The console's queries of earlier runs, oldest first."""
+        try:
+            history = json.loads((self.folder / SQL_HISTORY_FILE).read_text())
+        except (OSError, ValueError):
+            return []
+        return [sql for sql in history if isinstance(sql, str)] if isinstance(history, list) else []
+
+    def remember_sql_history(self, history: list[str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / SQL_HISTORY_FILE
+        path.write_text(json.dumps(history[-SQL_HISTORY_KEPT:], indent=1) + "\n")
+        path.chmod(0o600)  # queries can hold what a user typed: theirs alone

@@ -82,8 +82,9 @@ class SpecIndex:
         try:
             spec_file = parse_spec_file(path, self.messages)
         except SpecSyntaxError as error:  # its specs, as far as they can be told apart: each one an error
+            where = SpecSyntaxError(file, error.line, error.message, error.hint)  # named from the project root
             entry = FileEntry(file, area, None, [SpecEntry(spec_id(file, s.number), s, file) for s in outline(path)],
-                              str(error))
+                              str(where))
         else:
             entry = FileEntry(file, area, spec_file, [SpecEntry(spec_id(file, s.number), s, file) for s in spec_file.specs])
         self.files[file] = entry
@@ -95,6 +96,10 @@ class SpecIndex:
         except ValueError:
             return "other"
         return parts[0] if len(parts) > 1 else "(top)"
+
+    def unreadable(self) -> list[str]:
+        """Why each file that cannot be read cannot: `specs/x.spec:7: what was wrong`."""
+        return [entry.error for entry in self.files.values() if entry.error]
 
     def entries(self) -> list[SpecEntry]:
         return [entry for file in self.files.values() for entry in file.specs]

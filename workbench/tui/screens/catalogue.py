@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
-from workbench.tui.catalogue import MessageInfo, build_catalogue
+from workbench.tui.catalogue import INFRA, MessageInfo, build_catalogue
 from workbench.tui.keys import CATALOGUE_KEYS, bindings
 from workbench.tui.marks import mark
 from workbench.tui.widgets.message_details import MessageDetails
@@ -48,8 +48,8 @@ class CatalogueScreen(Screen):
         for info in self.infos:
             searchable = " ".join([info.name, info.kind, *(str(f) for f in info.fields)]).lower()
             if needle in searchable:
-                label = Text.assemble((f"{info.kind:<9}", "italic bright_black"), info.name,
-                                      (f"  {len(info.spec_ids)}", "bright_black"))
+                count = "" if info.kind == INFRA else f"  {len(info.spec_ids)}"  # no spec is expected to use it
+                label = Text.assemble((f"{info.kind:<9}", "italic bright_black"), info.name, (count, "bright_black"))
                 listing.add_option(Option(label, id=info.name))
         if listing.option_count:
             listing.highlighted = 0

@@ -85,6 +85,7 @@ class MainScreen(Screen):
         elif isinstance(event, ev.SpecsLoaded):
             if self.index.reload_file(self.app.project.root / event.file):
                 tree.rebuild(self._filtered())
+            status.unreadable = "; ".join(f"cannot read {error}" for error in self.index.unreadable())
         elif isinstance(event, ev.SpecFinished):
             self.index.verdicts[event.spec_id] = event.verdict
             self.index.reasons[event.spec_id] = event.reason

@@ -92,7 +92,7 @@ class PerfScreen(Screen):
         for row in result.rows:
             table.add_row(row.operation, row.workers, f"{row.total:,}", f"{row.per_second:,.0f}",
                           f"{row.micros_per_op:.2f} µs")
-        self.query_one("#perf-notes", Static).update(f"{result.specs} specs, every one passing\n{result.caveat}")
+        self.query_one("#perf-notes", Static).update(f"{result.passing_specs} specs, every one passing\n{result.caveat}")
 
     def show_problem(self, text: str) -> None:
         self.running = False

@@ -9,12 +9,8 @@ from __future__ import annotations
 from rich.markdown import Markdown
 from textual.widgets import Static
 
+from workbench.tui.feature_markdown import comments_markdown
 from workbench.tui.spec_index import FileEntry
-
-
-def comments_markdown(lines: list[str]) -> str:
-    """`// text` lines as Markdown: the comment marks go, the words and blank lines stay."""
-    return "\n".join(line.strip().removeprefix("//").removeprefix(" ") for line in lines)
 
 
 class FeatureDoc(Static):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.tui.catalogue import MessageInfo
+from workbench.tui.catalogue import INFRA, MessageInfo
 
 
 class MessageDetails(Static):
@@ -20,5 +20,9 @@ class MessageDetails(Static):
             text.append(f": {field.type}\n")
         if not info.fields:
             text.append("  (no fields)\n", style="bright_black")
-        text.append(f"\nused by {len(info.spec_ids)} spec(s):", style="bold")
+        if info.kind == INFRA:
+            text.append("\ninfrastructure: a message of the workbench's own services, not of a feature; "
+                        "specs do not use it", style="bright_black")
+        else:
+            text.append(f"\nused by {len(info.spec_ids)} spec(s):", style="bold")
         self.update(text)

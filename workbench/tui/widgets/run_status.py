@@ -13,6 +13,7 @@ class RunStatus(Static):
     running: reactive[str] = reactive("")
     last_run: reactive[str] = reactive("")
     broken: reactive[str] = reactive("")
+    unreadable: reactive[str] = reactive("")  # spec files that cannot be read: their specs did not run
 
     def render(self) -> Text:
         text = Text()
@@ -24,4 +25,6 @@ class RunStatus(Static):
             text.append("  " + self.last_run)
         if self.broken:
             text.append("  " + self.broken, style="bold red")
+        if self.unreadable:
+            text.append("  " + self.unreadable, style="bold red")
         return text

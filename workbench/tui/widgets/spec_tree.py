@@ -43,6 +43,7 @@ class SpecTree(Tree[NodeData]):
     def rebuild(self, entries: list[SpecEntry]) -> None:
         """Show these entries only, keeping the cursor on the same spec when it is still shown."""
         keep = self.cursor_node.data.key if self.cursor_node and self.cursor_node.data else None
+        opened = {key for key, node in self._by_key.items() if node.is_expanded}
         self._shown = entries
         self.clear()
         self._by_key.clear()
@@ -53,12 +54,14 @@ class SpecTree(Tree[NodeData]):
             self._by_key[area_key] = area_node = self.root.add("", NodeData("area", area_key), expand=True)
             self._members[area_key] = [entry for file_entries in files.values() for entry in file_entries]
             for file, file_entries in files.items():
-                self._by_key[file] = file_node = area_node.add("", NodeData("file", file), expand=expand)
+                self._by_key[file] = file_node = area_node.add("", NodeData("file", file),
+                                                               expand=expand or file in opened)
                 self._members[file] = file_entries
                 for entry in file_entries:
                     self._by_key[entry.spec_id] = file_node.add_leaf("", NodeData("spec", entry.spec_id))
         self.refresh_labels()
         if keep in self._by_key:
+            self._by_key[keep].parent.expand()  # the spec the cursor was on stays in sight
             self.call_after_refresh(self._go_to, self._by_key[keep])
         elif self.root.children:  # something is always chosen, so the right pane is never blank
             self.call_after_refresh(self._go_to, self.root.children[0])
@@ -119,7 +122,7 @@ class SpecTree(Tree[NodeData]):
             file_entry = index.files.get(data.key)
             label = Text(data.key.rsplit("/", 1)[-1], style="bold")
             if file_entry and file_entry.error:
-                label.append(" (cannot read)", style="bold red")
+                return label.append(" (cannot read)", style="bold red")  # its old counts would be stale
             return label + counts
         return Text(data.key.removeprefix("area:"), style="bold underline") + counts
 

@@ -1,6 +1,8 @@
-"""The SQL console: a query input, the results table, and the query history.
+"""The SQL console: the query line, one clean error line, and the results table.
 
-It only shows; the explore screen runs the queries (through Datasette).
+It only shows; the explore screen runs the queries (through Datasette). An error
+clears the results, so what is on screen is always the answer to the query shown.
+The history is kept across runs (the app's config folder) by the screen.
 """
 
 from __future__ import annotations
@@ -8,61 +10,71 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, Input, Static
 
-from workbench.core.ids import show_uids
 from workbench.explore.sql_client import QueryResult
+from workbench.explore.step_text import cell
+from workbench.tui.sql_completion import Schema
+from workbench.tui.widgets.sql_input import SqlInput
 
 FIRST_QUERY = "select name from sqlite_master where type = 'table' order by name"
 
 
-def _cell(value) -> str:
-    """Spec-mode ids as UID(n), the way the specs write them."""
-    return "NULL" if value is None else show_uids(str(value))
-
-
 class SqlConsole(Vertical):
-    HELP = ("Type a SELECT and press Enter: it runs through Datasette. Up and down bring back "
-            "earlier queries; a click on the history puts one in the input.")
+    HELP = ("Type a SELECT and press Enter: it runs through Datasette on the chosen step's state. Tab completes "
+            "table and column names and keywords; up and down bring back earlier queries (kept across runs).")
 
     @dataclass
     class QueryAsked(Message):
         sql: str
 
-    def __init__(self, **kwargs):
+    def __init__(self, history: list[str] | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.history: list[str] = []
+        self.history: list[str] = list(history or [])
+        self.schema = Schema()
+        self.result: QueryResult | None = None
         self._browsing: int | None = None  # where up/down is in the history
 
     def compose(self) -> ComposeResult:
-        yield Input(FIRST_QUERY, placeholder="SQL (Enter runs it)", id="sql-input")
+        yield SqlInput(FIRST_QUERY, self.schema, id="sql-input")
         yield Static(id="sql-error")
-        with Horizontal():
-            yield DataTable(id="sql-results", zebra_stripes=True)
-            yield OptionList(id="sql-history")
+        yield DataTable(id="sql-results", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#sql-error").display = False
 
     @property
     def sql(self) -> str:
         return self.query_one("#sql-input", Input).value
+
+    def set_sql(self, sql: str, focus: bool = True) -> None:
+        field = self.query_one("#sql-input", Input)
+        field.value = sql
+        field.cursor_position = len(sql)
+        if focus:
+            field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.value.strip():
             self.post_message(self.QueryAsked(event.value.strip()))
 
-    def show_result(self, result: QueryResult) -> None:
+    def show_result(self, result: QueryResult, remember: bool = True) -> None:
         error = self.query_one("#sql-error", Static)
-        error.update(result.error or "")
+        error.update(f"error: {result.error}" if result.error else "")
         error.display = not result.ok
-        self._remember(result.sql)
-        if not result.ok:
-            return
+        if remember:
+            self._remember(result.sql)
         table = self.query_one("#sql-results", DataTable)
         table.clear(columns=True)
+        self.result = result if result.ok else None
+        if not result.ok:
+            table.border_subtitle = ""
+            return
         table.add_columns(*result.columns)
-        table.add_rows([[_cell(value) for value in row] for row in result.rows])
+        table.add_rows([[cell(value) for value in row] for row in result.rows])
         table.border_subtitle = f"{len(result.rows)} row(s){' (truncated)' if result.truncated else ''}, {result.milliseconds:.1f} ms"
 
     def _remember(self, sql: str) -> None:
@@ -70,9 +82,6 @@ class SqlConsole(Vertical):
             self.history.remove(sql)
         self.history.append(sql)
         self._browsing = None
-        listing = self.query_one("#sql-history", OptionList)
-        listing.clear_options()
-        listing.add_options(reversed(self.history))
 
     def step_history(self, step: int) -> None:
         """-1: an older query into the input; +1: a newer one."""
@@ -82,9 +91,3 @@ class SqlConsole(Vertical):
         position = max(0, min(len(self.history) - 1, position + step))
         self._browsing = position
         self.query_one("#sql-input", Input).value = self.history[position]
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        field = self.query_one("#sql-input", Input)
-        field.value = str(event.option.prompt)
-        field.focus()
