@@ -10,7 +10,7 @@ from pathlib import Path
 from workbench.config import ConfigError, find_project
 
 COMMANDS = ["test", "protos", "fmt", "perf", "stress", "replay", "watch", "serve", "events", "explore", "ui", "certs",
-            "compact", "migrate"]
+            "compact", "migrate", "top"]
 
 
 def build_parser() -> argparse.ArgumentParser:
