@@ -80,6 +80,7 @@ class ServiceMetrics(Observer):
         self.migrated_events = Counter(
             f"{PREFIX}_migration_copied_events", "Events copied to other nodes by migrations.", registry=r)
         r.register(_RequestFamilies(self.counts))
+        self._latency_of: dict[str, object] = {}  # method -> its histogram child: `labels()` costs as much as `observe()`
 
     def register(self, collector) -> None:
         """Add a collector (a node's readings, a cluster mode's families)."""
@@ -89,7 +90,10 @@ class ServiceMetrics(Observer):
 
     def call_done(self, method: str, tenant: str, code: str, seconds: float) -> None:
         self.counts.add(method, tenant, code, seconds)
-        self.request_seconds.labels(method).observe(seconds)
+        latency = self._latency_of.get(method)
+        if latency is None:
+            latency = self._latency_of[method] = self.request_seconds.labels(method)
+        latency.observe(seconds)
 
     def stream_done(self, method: str, tenant: str, code: str, seconds: float, received: int, sent: int) -> None:
         self.counts.add(method, tenant, code, seconds)
