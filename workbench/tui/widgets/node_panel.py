@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
@@ -44,7 +45,8 @@ class NodePanel(Vertical):
 
     def show(self, figures: NodeFigures, sort: str) -> None:
         self.figures = figures
-        self.remove_class("node-down")
+        if self.has_class("node-down"):  # (re)styling the panel costs more than drawing it: only on a change
+            self.remove_class("node-down")
         uptime = _duration(figures.uptime_seconds)
         self._title(
             f"  up {uptime}  cpu {figures.cpu_percent:.0f}%  tenants {figures.open_tenants}"
@@ -59,16 +61,26 @@ class NodePanel(Vertical):
         if self.figures is None:
             return
         table = self.query_one(DataTable)
-        table.clear()
-        for row in self.figures.sorted_tenants(sort):
-            table.add_row(row.tenant, f"{row.requests_per_second:,.0f}", f"{row.errors_per_second:,.1f}",
-                          f"{row.load:.2f}", f"{row.mean_ms:.1f}")
+        rows = {row.tenant: (row.tenant, f"{row.requests_per_second:,.0f}", f"{row.errors_per_second:,.1f}",
+                             f"{row.load:.2f}", f"{row.mean_ms:.1f}") for row in self.figures.sorted_tenants(sort)}
+        if [key.value for key in table.rows] != list(rows):
+            table.clear()
+            for tenant, cells in rows.items():
+                table.add_row(*cells, key=tenant)
+            return
+        # The same tenants in the same order: change only the cells that changed
+        # (a table rebuilt every second costs bf top more than everything else).
+        for tenant, cells in rows.items():
+            for column, (now, cell) in enumerate(zip(table.get_row(tenant), cells)):
+                if now != cell:
+                    table.update_cell_at(Coordinate(table.get_row_index(tenant), column), cell)
 
     def show_waiting(self) -> None:
         self._title("  reading a second sample…")
 
     def show_problem(self, text: str) -> None:
-        self.add_class("node-down")
+        if not self.has_class("node-down"):
+            self.add_class("node-down")
         self._title(f"  DOWN: {text}")
 
     def _title(self, text: str) -> None:
