@@ -117,6 +117,14 @@ def test_rejections_are_one_line_per_period_by_code(log_lines):
     assert lines[0]["level"] == "warning" and lines[0]["total"] == 3
 
 
+def test_json_lines_name_every_event_and_keep_other_records_as_messages(log_lines):
+    event("stopped")
+    logging.getLogger("grpc").error("a library's own words")
+    stopped, other = log_lines()
+    assert stopped["event"] == "stopped" and set(stopped) == {"time", "level", "event"}
+    assert other == {**other, "event": "message", "level": "error", "message": "a library's own words", "logger": "grpc"}
+
+
 def test_text_lines_are_one_line_each_with_fields():
     stream = io.StringIO()
     handler = configure("text", stream)
