@@ -61,8 +61,9 @@ class NodePanel(Vertical):
         if self.figures is None:
             return
         table = self.query_one(DataTable)
-        rows = {row.tenant: (row.tenant, f"{row.requests_per_second:,.0f}", f"{row.errors_per_second:,.1f}",
-                             f"{row.load:.2f}", f"{row.mean_ms:.1f}") for row in self.figures.sorted_tenants(sort)}
+        rows = {row.tenant: (row.tenant, *(Text(figure, justify="right") for figure in (
+                    f"{row.requests_per_second:,.0f}", f"{row.errors_per_second:,.1f}", f"{row.load:.2f}",
+                    f"{row.mean_ms:.1f}"))) for row in self.figures.sorted_tenants(sort)}
         if [key.value for key in table.rows] != list(rows):
             table.clear()
             for tenant, cells in rows.items():
