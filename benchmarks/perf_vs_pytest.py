@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.perf import RUN_SPEC, available_cores, run_perf  # noqa: E402
-from workbench.bench.table import format_table  # noqa: E402
+from workbench.bench.console import table_lines  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 from workbench.core.domain import Domain  # noqa: E402
 from workbench.specs.loader import load_specs  # noqa: E402
@@ -100,7 +100,7 @@ def main() -> None:
          f"{perf_row.workers * perf_row.micros_per_op:.1f} µs",
          f"pytest {perf_row.per_second / perf_row.workers / pytest_per_second:.1f}x slower per core"),
     ]
-    print("\n".join(format_table(("runner", "processes", "specs passed", "specs/s", "time/spec", "vs bf perf"), rows)))
+    print("\n".join(table_lines(("runner", "processes", "specs passed", "specs/s", "time/spec", "vs bf perf"), rows)))
 
 
 if __name__ == "__main__":

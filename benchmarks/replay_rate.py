@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.replay import build_log, replay  # noqa: E402
-from workbench.bench.table import format_table  # noqa: E402
+from workbench.bench.console import table_lines  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 from workbench.core.domain import Domain  # noqa: E402
 from workbench.service.tenant import LOG_FILE  # noqa: E402
@@ -51,7 +51,7 @@ def main() -> None:
         state_mb = (folder / "state.db").stat().st_size / 1e6
         log_mb = (folder / LOG_FILE).stat().st_size / 1e6
         target_rate = TARGET_EVENTS / TARGET_SECONDS
-        print("\n".join(format_table(
+        print("\n".join(table_lines(
             ("replay", "events", "wall s", "CPU s", "events/s", "log MB", "state MB", "vs target rate"),
             [("this machine", replayed.events, replayed.seconds, cpu_seconds, replayed.per_second, log_mb, state_mb,
               f"{replayed.per_second / target_rate:.2f}x"),

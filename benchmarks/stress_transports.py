@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.stress import GROWTH_TARGET, run_stress  # noqa: E402
-from workbench.bench.table import format_table  # noqa: E402
+from workbench.bench.console import table_lines  # noqa: E402
 from workbench.bench.transports import DEFAULT_IN_FLIGHT, TRANSPORTS  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 
@@ -56,7 +56,7 @@ def measure(project, args, transport: str, in_flight: int) -> tuple:
 def print_table(first_column: str, rows: list[tuple]) -> None:
     base = rows[0][1]
     table = [(*row[:2], f"{row[1] / base:.2f}", *row[2:]) for row in rows]
-    print("\n".join(format_table(
+    print("\n".join(table_lines(
         (first_column, "req/s", f"vs {rows[0][0]}", "p50 ms", "p99 ms", "first s", "last s", "last/first", "events"),
         table)))
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.stress import run_stress  # noqa: E402
-from workbench.bench.table import format_table  # noqa: E402
+from workbench.bench.console import table_lines  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 
 OUTPUT = ROOT / "benchmarks" / "output"
@@ -71,12 +71,12 @@ def main() -> None:
     base = next(row[1] for row in rows if row[0] == BASE)
     print(f"{args.rounds} rounds of bf stress, seed {args.seed}, {args.in_flight} requests in flight; "
           f"load average {load()} (before: see stderr)")
-    print("\n".join(format_table(
+    print("\n".join(table_lines(
         ("path", "req/s", f"vs {BASE}", "client µs/req", "server µs/req", "p50 ms", "last/first"),
         [(row[0], row[1], f"{row[1] / base:.2f}", *row[2:]) for row in rows])))
     for name, shares in places.items():
         print(f"\nserver samples, {name} (py-spy, every thread; flame graph in {OUTPUT.relative_to(ROOT)}/)")
-        print("\n".join(format_table(("where", "share"), [(place, f"{share:.0%}") for place, share in shares])))
+        print("\n".join(table_lines(("where", "share"), [(place, f"{share:.0%}") for place, share in shares])))
 
 
 def measure(project, args, transport: str, calls: str, places: dict) -> tuple:

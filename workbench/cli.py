@@ -11,7 +11,7 @@ from workbench.config import ConfigError, find_project
 from workbench.service.client_token import ClientTokenError
 
 COMMANDS = ["test", "protos", "fmt", "perf", "stress", "replay", "watch", "serve", "events", "explore", "ui", "certs",
-            "compact", "migrate", "tokens", "cluster", "chaos"]
+            "compact", "migrate", "tokens", "cluster", "chaos", "top"]
 
 
 def build_parser() -> argparse.ArgumentParser:

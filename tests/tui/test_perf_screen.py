@@ -22,7 +22,31 @@ async def test_perf_draws_rates_while_it_runs_then_the_summary(make_app):
         table = screen.query_one(DataTable)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["run spec", "apply event",
                                                                                  "handle request"]
-        assert "1 specs, every one passing" in rendered(screen.query_one("#perf-notes", Static))
+        notes = rendered(screen.query_one("#perf-notes", Static))
+        assert "1 specs, every one passing" in notes and "no previous run" in notes
+        assert str(table.get_row_at(0)[4]) == "–"
+
+        screen.action_run_perf()  # again: this time it compares with the run before
+        await settle(pilot, until=lambda: not screen.running and screen.result is not None, seconds=60)
+        table = screen.query_one(DataTable)
+        before, change = str(table.get_row_at(0)[4]), str(table.get_row_at(0)[5])
+        assert before.replace(",", "").isdigit() and int(before.replace(",", "")) > 0
+        assert change.endswith("%") and change[0] in "+-"
+        assert "before: the previous run, " in rendered(screen.query_one("#perf-notes", Static))
+
+
+async def test_the_perf_screen_fills_the_window(make_app):
+    app = make_app()
+    async with running(app, size=(100, 30)) as pilot:
+        screen = PerfScreen(seconds=0.3, cores=1, keyword="add one product")
+        await app.push_screen(screen)
+        await settle(pilot, until=lambda: not screen.running, seconds=60)
+        rates, results = screen.query_one("#perf-rates"), screen.query_one("#perf-results")
+        assert rates.region.x < results.region.x and rates.region.y == results.region.y  # side by side
+        footer_top = screen.query_one("Footer").region.y
+        assert rates.region.bottom == footer_top and results.region.bottom == footer_top  # down to the footer
+        sparkline = screen.query_one("#perf-specs Sparkline")
+        assert sparkline.region.height >= 8, "the sparklines grow with the window"
 
 
 async def test_p_opens_perf_and_failing_specs_are_not_timed(make_app):

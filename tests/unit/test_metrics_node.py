@@ -3,6 +3,7 @@ and its counters move with the load."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -39,12 +40,12 @@ def stressed_node(project, small_rounds, tmp_path):
         scrapes.append(scrape(where["url"]))
 
     result = run_stress(project, rounds=2, transport="tcp", data=tmp_path, seed=5, in_flight=16,
-                        server_options=("--metrics", "127.0.0.1:0"), on_start=started,
+                        server_options=("--metrics", "127.0.0.1:0", "--log-format", "json"), on_start=started,
                         on_round=lambda row: scrapes.append(scrape(where["url"])))
     return result, scrapes, where
 
 
-def test_every_family_is_served_and_the_counters_move_with_the_load(stressed_node):
+def test_every_family_is_served_and_the_counters_move_with_the_load(stressed_node, tmp_path):
     result, (start, first, second), where = stressed_node
     tenant = where["tenant"]
     assert FAMILIES <= second.families, f"missing: {sorted(FAMILIES - second.families)}"
@@ -76,6 +77,16 @@ def test_every_family_is_served_and_the_counters_move_with_the_load(stressed_nod
     with pytest.raises(ScrapeFailed) as failed:  # the node stopped with the stress run
         scrape(where["url"])
     assert "/metrics" in str(failed.value) and "\n" not in str(failed.value)
+
+    # the operator's log (--log-format json) is one JSON object a line
+    lines = [json.loads(line) for line in (tmp_path / "serve.log").read_text().splitlines()]
+    events = [line["event"] for line in lines]
+    assert events[0] == "tenant_opened" and "started" in events and events[-1] == "stopped"
+    assert {"tenant": where["tenant"], "event": "tenant_opened"}.items() <= next(
+        line for line in lines if line.get("tenant") == where["tenant"]).items()
+    refused = [line for line in lines if line["event"] == "rejections"]
+    assert sum(line["by_code"].get("FAILED_PRECONDITION", 0) for line in refused) >= sum(r.rejected for r in result.rows)
+    assert all(line["level"] in ("info", "warning") for line in lines)
 
 
 def test_the_metrics_address_is_checked_before_anything_starts(project, tmp_path):

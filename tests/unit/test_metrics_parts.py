@@ -117,6 +117,14 @@ def test_rejections_are_one_line_per_period_by_code(log_lines):
     assert lines[0]["level"] == "warning" and lines[0]["total"] == 3
 
 
+def test_json_lines_name_every_event_and_keep_other_records_as_messages(log_lines):
+    event("stopped")
+    logging.getLogger("grpc").error("a library's own words")
+    stopped, other = log_lines()
+    assert stopped["event"] == "stopped" and set(stopped) == {"time", "level", "event"}
+    assert other == {**other, "event": "message", "level": "error", "message": "a library's own words", "logger": "grpc"}
+
+
 def test_text_lines_are_one_line_each_with_fields():
     stream = io.StringIO()
     handler = configure("text", stream)
@@ -146,3 +154,32 @@ def test_fanout_calls_only_the_observers_that_listen():
     both.tenant_opened("u", 0.0, 0)
     both.tenant_evicted("v")  # nobody listens: the default does nothing
     assert heard == [("groups", "t"), ("opens", "u")]
+
+
+def test_a_compaction_through_the_service_is_counted_and_logged(domain, tmp_path, log_lines):
+    from domain.contracts.tenancy_pb2 import CompactReq
+    from domain.traffic import InventoryTraffic
+    from workbench.service.rpc import ServiceError
+    from workbench.tenancy.tenancy_service import TenancyService
+
+    metrics = ServiceMetrics()
+    install(fanout(metrics, LogObserver()))
+    pool = TenantPool(domain, tmp_path)
+    try:
+        pool.create("acme")
+        tenant, traffic = pool.get("acme"), InventoryTraffic(3)
+        for _ in range(300):
+            request = traffic.request()
+            traffic.observe(request, tenant.execute(request).response)
+        service = TenancyService(domain, pool)
+        done = service.compact(CompactReq(tenant="acme"), None)
+        with pytest.raises(ServiceError):  # an unknown tenant: refused before anything runs, nothing counted
+            service.compact(CompactReq(tenant="nobody"), None)
+        scraped = parse(generate_latest(metrics.registry).decode())
+    finally:
+        pool.close()
+    assert scraped.value("bf_maintenance_total", operation="compact", outcome="ok") == 1
+    assert scraped.value("bf_compaction_removed_events_total") == done.events_before - done.events_after > 0
+    assert scraped.value("bf_maintenance_pause_seconds_count", operation="compact") == 1
+    (line,) = [line for line in log_lines() if line["event"] == "compact"]
+    assert line["tenant"] == "acme" and line["outcome"] == "ok" and line["events_before"] == done.events_before

@@ -7,8 +7,7 @@ import pytest
 
 from tests.conftest import ROOT
 from workbench.bench.perf import APPLY_EVENT, HANDLE_REQUEST, PHASES, RUN_SLOW_SPEC, RUN_SPEC, run_perf
-from workbench.bench.progress_bar import ProgressBar
-from workbench.bench.table import format_table
+from workbench.bench.console import progress, table_lines
 
 GOOD = """\
 adds a product
@@ -87,6 +86,7 @@ def test_cli_prints_the_table_and_the_caveat(good_spec):
     assert lines[0].split() == ["operation", "workers", "total", "ops/s", "kHz", "time/op", "ops/CPU", "s"]
     assert [line.split("  ")[0] for line in lines[1:4]] == [RUN_SPEC, APPLY_EVENT, HANDLE_REQUEST]
     assert lines[-1].startswith("caveat: ")
+    assert "\x1b[" not in result.stdout + result.stderr  # a pipe gets plain text: no colours, no bar
 
 
 def test_cli_exits_1_on_a_failing_spec(tmp_path):
@@ -98,7 +98,7 @@ def test_cli_exits_1_on_a_failing_spec(tmp_path):
 
 
 def test_table_aligns_columns_and_groups_thousands():
-    lines = format_table(("op", "total", "rate"), [("run spec", 12345, 0.5), ("x", 7, 1234.4)])
+    lines = table_lines(("op", "total", "rate"), [("run spec", 12345, 0.5), ("x", 7, 1234.4)])
     assert lines == [
         "op         total   rate",
         "run spec  12,345   0.50",
@@ -106,14 +106,23 @@ def test_table_aligns_columns_and_groups_thousands():
     ]
 
 
-def test_progress_bar_draws_only_where_enabled():
+def test_progress_draws_on_a_terminal_only_with_time_left_and_rate():
     import io
 
-    shown, hidden = io.StringIO(), io.StringIO()
-    ProgressBar(shown, enabled=True).show(0.5, "half")
-    ProgressBar(hidden, enabled=False).show(0.5, "half")
-    assert "#" * 15 + "." * 15 in shown.getvalue() and "half" in shown.getvalue()
-    assert hidden.getvalue() == ""
+    from rich.console import Console
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Console(file=Terminal(), force_terminal=True, width=100, color_system="standard")
+    pipe = Console(file=io.StringIO(), width=100)
+    for out in (terminal, pipe):
+        with progress("replay", total=1000, unit="events", out=out) as update:
+            update(500)
+    drawn = terminal.file.getvalue()
+    assert "replay" in drawn and "50%" in drawn and "\x1b[" in drawn  # coloured, redrawn in place
+    assert pipe.file.getvalue() == ""  # a pipe gets no bar
 
 
 def test_a_spec_over_a_millisecond_is_timed_apart(project, good_spec, tmp_path):

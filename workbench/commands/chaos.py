@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.bench.table import format_table
+from workbench.bench.console import table_lines
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 
@@ -64,7 +64,7 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
         ["requests/s: cluster under chaos", report.chaos_per_second],
         ["calm cluster / single node", f"{report.calm_per_second / max(report.single_per_second, 1e-9):.2f}"],
     ]
-    lines = format_table(["chaos", "result"], rows)
+    lines = table_lines(["chaos", "result"], rows)
     lines += [f"LOST: {fault}" for fault in report.lost]
     lines += [f"TWO WRITERS: {tenant}" for tenant in report.two_writers]
     if not report.fingerprints_equal:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.bench.table import format_table
+from workbench.bench.console import table_lines
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 
@@ -67,7 +67,7 @@ def _status(args, project: Project, folder: Path, local) -> int:
                  for n, entry in enumerate(state["nats"])]
     processes += [[f"node {entry['name']}", entry["address"], "up" if entry["pid"] in running else "DOWN"]
                   for entry in state["nodes"]]
-    print("\n".join(format_table(["process", "address", "state"], processes)))
+    print("\n".join(table_lines(["process", "address", "state"], processes)))
     try:
         link = NatsLink([entry["url"] for entry in state["nats"]], name="bf-status", connect_seconds=5)
     except ClusterUnavailable as error:
@@ -81,11 +81,11 @@ def _status(args, project: Project, folder: Path, local) -> int:
     finally:
         link.close()
     print()
-    print("\n".join(format_table(["node", "address", "tenants", "last heard s"],
+    print("\n".join(table_lines(["node", "address", "tenants", "last heard s"],
                                  [[name, beat["address"], len(beat["tenants"]), seconds_since(beat)]
                                   for name, beat in sorted(nodes.items())])))
     print()
-    print("\n".join(format_table(["tenant", "owner", "log head", "owner lag (events)"],
+    print("\n".join(table_lines(["tenant", "owner", "log head", "owner lag (events)"],
                                  [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag] for t in tenants])))
     return 0
 

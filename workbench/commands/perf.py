@@ -7,9 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from workbench.bench.console import console, progress, table
 from workbench.bench.perf import PerfResult, PerfSample, available_cores, run_perf
-from workbench.bench.progress_bar import ProgressBar
-from workbench.bench.table import format_table
 from workbench.config import Project
 
 EXIT_FAILED = 1
@@ -33,30 +32,33 @@ def run(args: argparse.Namespace, project: Project) -> int:
     paths = list(args.paths) or ([] if args.bundle else [project.specs_dir])
     if args.bundle:
         paths.append(args.bundle)
-    bar = ProgressBar()
+    with progress("perf", total=1.0) as update:
+        def on_sample(sample: PerfSample) -> None:
+            update(sample.fraction, f"{sample.specs_per_second:,.0f} specs/s  {sample.events_per_second:,.0f} events/s",
+                   description=sample.phase)
 
-    def on_sample(sample: PerfSample) -> None:
-        bar.show(sample.fraction, f"{sample.phase}: {sample.specs_per_second:,.0f} specs/s"
-                                  f"  {sample.events_per_second:,.0f} events/s")
-
-    try:
         result = run_perf(project, args.sec, args.cores, args.keyword, paths, on_sample)
-    finally:
-        bar.clear()
     for problem in result.unreadable + result.failures:
         print(f"bf perf: {problem}", file=sys.stderr)
     if not result.ok:
         print("bf perf: nothing measured: perf times only readable specs that all pass", file=sys.stderr)
         return EXIT_BAD_INPUT if result.unreadable else EXIT_FAILED
-    print("\n".join(result_lines(result)))
+    out = console()
+    out.print(table(HEADERS, result_rows(result), plain=not out.is_terminal))
+    print("\n".join(note_lines(result)), flush=True)
     return 0
 
 
-def result_lines(result: PerfResult) -> list[str]:
-    rows = [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs",
+HEADERS = ("operation", "workers", "total", "ops/s", "kHz", "time/op", "ops/CPU s")
+
+
+def result_rows(result: PerfResult) -> list[tuple]:
+    return [(row.operation, row.workers, row.total, row.per_second, row.khz, f"{row.micros_per_op:.2f} µs",
              row.per_cpu_second) for row in result.rows]
-    lines = format_table(("operation", "workers", "total", "ops/s", "kHz", "time/op", "ops/CPU s"), rows)
-    lines.append(f"{result.passing_specs} specs, every one passing")
+
+
+def note_lines(result: PerfResult) -> list[str]:
+    lines = [f"{result.passing_specs} specs, every one passing"]
     if result.slow:
         where, seconds = max(result.slow, key=lambda item: item[1])
         lines.append(f"{len(result.slow)} specs over 1 ms of CPU each ran apart from the loops; "

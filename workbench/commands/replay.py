@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.bench.progress_bar import ProgressBar
+from workbench.bench.console import progress
 from workbench.bench.replay import NoLog, replay
 from workbench.commands.serve import DEFAULT_DATA
 from workbench.config import Project
@@ -33,15 +33,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
         print(f"bf replay: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     folder = (args.data or project.root / DEFAULT_DATA) / "tenants" / name
-    bar = ProgressBar()
     try:
-        replayed = replay(Domain.load(project), folder,
-                          lambda done, total: bar.show(done / total if total else 1.0, f"{done:,} of {total:,} events"))
+        with progress(f"replay {name}", total=None, unit="events") as update:
+            replayed = replay(Domain.load(project), folder, lambda done, total: update(done, total=total))
     except NoLog as error:
         print(f"bf replay: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    finally:
-        bar.clear()
     print(f"replayed {replayed.events:,} events of tenant {name} in {replayed.seconds:.2f} s: "
           f"{replayed.per_second:,.0f} events/s")
     return 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
-from workbench.bench.table import format_row
+from workbench.bench.console import console, progress, table
 from workbench.bench.transports import CALLS, DEFAULT_IN_FLIGHT, TRANSPORTS
 from workbench.commands.perf import positive_int
 from workbench.config import Project
@@ -40,13 +40,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, project: Project) -> int:
     keep_files_private()
+    out = console()
 
     def print_row(row: StressRow) -> None:
         headers, cells = row_table(row)
         widths = [max(len(header), FIGURE_WIDTH if header in row.figures else 6) for header in headers]
-        if row.round == 1:
-            print(format_row(headers, widths))
-        print(format_row(cells, widths), flush=True)
+        out.print(table(headers, [cells], plain=not out.is_terminal, widths=widths, show_header=row.round == 1))
+        update(row.round)
 
     def say_metrics(client) -> None:
         url = getattr(getattr(client, "server", None), "metrics_url", None)
@@ -56,9 +56,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.metrics and args.transport == "inproc":
         print("bf stress: --metrics needs a server: use --transport unix or tcp", file=sys.stderr)
         return EXIT_BAD_INPUT
-    result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
-                        in_flight=args.in_flight, server_options=("--metrics", args.metrics) if args.metrics else (),
-                        on_start=say_metrics, calls=args.calls)
+    with progress("rounds", total=args.rounds, out=out) as update:  # rows print above the bar
+        result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
+                            in_flight=args.in_flight,
+                            server_options=("--metrics", args.metrics) if args.metrics else (), on_start=say_metrics,
+                            calls=args.calls)
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 

@@ -12,6 +12,7 @@ A cluster mode adds its own families with `metrics.register(collector)`.
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily
@@ -36,50 +37,38 @@ class ServiceMetrics(Observer):
         r = self.registry
         ProcessCollector(registry=r)  # process_cpu_seconds_total, memory, open fds
         Gauge(f"{PREFIX}_start_time_seconds", "When this node started (unix seconds).", registry=r).set(time.time())
-        self.request_seconds = Histogram(
-            f"{PREFIX}_request_seconds", "Server time of a unary call, from its arrival to its answer.",
-            ["method"], buckets=LATENCY_BUCKETS, registry=r)
-        self.stream_seconds = Histogram(
-            f"{PREFIX}_stream_seconds", "How long a streaming call lasted.", ["method"], buckets=LONG_BUCKETS, registry=r)
-        self.stream_messages = Counter(
-            f"{PREFIX}_stream_messages", "Messages of streaming calls, by direction (received, sent).",
-            ["method", "direction"], registry=r)
-        self.streams_open = Gauge(f"{PREFIX}_streams_open", "Streaming calls open now.", ["method"], registry=r)
-        self.queue_wait = Histogram(
-            f"{PREFIX}_queue_wait_seconds", "How long a request waited in its tenant's queue for its group to start.",
-            buckets=LATENCY_BUCKETS, registry=r)
-        self.group_size = Histogram(
-            f"{PREFIX}_group_size", "Requests run together as one group (one log append, one fsync).",
-            buckets=GROUP_BUCKETS, registry=r)
-        self.log_append = Histogram(
-            f"{PREFIX}_log_append_seconds", "Appending a group's events to the log, fsync included.",
-            buckets=FSYNC_BUCKETS, registry=r)
-        self.state_commit = Histogram(
-            f"{PREFIX}_state_commit_seconds", "Committing a tenant's state (at most every 0.2 s, after the log).",
-            buckets=FSYNC_BUCKETS, registry=r)
-        self.tenant_open = Histogram(
-            f"{PREFIX}_tenant_open_seconds", "Opening a tenant, catching its state up with its log.",
-            buckets=LONG_BUCKETS, registry=r)
-        self.caught_up = Counter(f"{PREFIX}_tenant_caught_up_events", "Events applied while opening tenants.", registry=r)
-        self.script_runs = Counter(
-            f"{PREFIX}_script_runs", "Lua script runs by hook and outcome (ok, failed, bound: hit a limit).",
-            ["hook", "outcome"], registry=r)
-        self.script_seconds = Histogram(
-            f"{PREFIX}_script_seconds", "Time of a Lua script run.", ["hook"], buckets=LATENCY_BUCKETS, registry=r)
-        self.maintenance_runs = Counter(
-            f"{PREFIX}_maintenance", "Maintenance operations (compact, migrate) by outcome.", ["operation", "outcome"],
-            registry=r)
-        self.maintenance_seconds = Histogram(
-            f"{PREFIX}_maintenance_seconds", "Time of a maintenance operation.", ["operation"],
-            buckets=LONG_BUCKETS, registry=r)
-        self.maintenance_pause = Histogram(
-            f"{PREFIX}_maintenance_pause_seconds", "How long a maintenance operation held the tenant's writes.",
-            ["operation"], buckets=LATENCY_BUCKETS, registry=r)
-        self.compacted_away = Counter(
-            f"{PREFIX}_compaction_removed_events", "Events compaction removed from logs.", registry=r)
-        self.migrated_events = Counter(
-            f"{PREFIX}_migration_copied_events", "Events copied to other nodes by migrations.", registry=r)
+        histogram, counter, gauge = (partial(_family, kind, r) for kind in (Histogram, Counter, Gauge))
+        self.request_seconds = histogram("request_seconds", "Server time of a unary call, from its arrival to its answer.",
+                                         ["method"], buckets=LATENCY_BUCKETS)
+        self.stream_seconds = histogram("stream_seconds", "How long a streaming call lasted.", ["method"],
+                                        buckets=LONG_BUCKETS)
+        self.stream_messages = counter("stream_messages", "Messages of streaming calls, by direction (received, sent).",
+                                       ["method", "direction"])
+        self.streams_open = gauge("streams_open", "Streaming calls open now.", ["method"])
+        self.queue_wait = histogram("queue_wait_seconds", "How long a request waited in its tenant's queue for its"
+                                    " group to start.", buckets=LATENCY_BUCKETS)
+        self.group_size = histogram("group_size", "Requests run together as one group (one log append, one fsync).",
+                                    buckets=GROUP_BUCKETS)
+        self.log_append = histogram("log_append_seconds", "Appending a group's events to the log, fsync included.",
+                                    buckets=FSYNC_BUCKETS)
+        self.state_commit = histogram("state_commit_seconds", "Committing a tenant's state (at most every 0.2 s, after"
+                                      " the log).", buckets=FSYNC_BUCKETS)
+        self.tenant_open = histogram("tenant_open_seconds", "Opening a tenant, catching its state up with its log.",
+                                     buckets=LONG_BUCKETS)
+        self.caught_up = counter("tenant_caught_up_events", "Events applied while opening tenants.")
+        self.script_runs = counter("script_runs", "Lua script runs by hook and outcome (ok, failed, bound: hit a limit).",
+                                   ["hook", "outcome"])
+        self.script_seconds = histogram("script_seconds", "Time of a Lua script run.", ["hook"], buckets=LATENCY_BUCKETS)
+        self.maintenance_runs = counter("maintenance", "Maintenance operations (compact, migrate) by outcome.",
+                                        ["operation", "outcome"])
+        self.maintenance_seconds = histogram("maintenance_seconds", "Time of a maintenance operation.", ["operation"],
+                                             buckets=LONG_BUCKETS)
+        self.maintenance_pause = histogram("maintenance_pause_seconds", "How long a maintenance operation held the"
+                                           " tenant's writes.", ["operation"], buckets=LATENCY_BUCKETS)
+        self.compacted_away = counter("compaction_removed_events", "Events compaction removed from logs.")
+        self.migrated_events = counter("migration_copied_events", "Events copied to other nodes by migrations.")
         r.register(_RequestFamilies(self.counts))
+        self._latency_of: dict[str, object] = {}  # method -> its histogram child: `labels()` costs as much as `observe()`
 
     def register(self, collector) -> None:
         """Add a collector (a node's readings, a cluster mode's families)."""
@@ -89,7 +78,10 @@ class ServiceMetrics(Observer):
 
     def call_done(self, method: str, tenant: str, code: str, seconds: float) -> None:
         self.counts.add(method, tenant, code, seconds)
-        self.request_seconds.labels(method).observe(seconds)
+        latency = self._latency_of.get(method)
+        if latency is None:
+            latency = self._latency_of[method] = self.request_seconds.labels(method)
+        latency.observe(seconds)
 
     def stream_done(self, method: str, tenant: str, code: str, seconds: float, received: int, sent: int) -> None:
         self.counts.add(method, tenant, code, seconds)
@@ -132,6 +124,10 @@ class ServiceMetrics(Observer):
             self.compacted_away.inc(max(0, figures.get("events_before", 0) - figures.get("events_after", 0)))
         elif operation == "migrate":
             self.migrated_events.inc(figures.get("events", 0))
+
+
+def _family(kind, registry: CollectorRegistry, name: str, documentation: str, labels=(), **options):
+    return kind(f"{PREFIX}_{name}", documentation, labels, registry=registry, **options)
 
 
 class _RequestFamilies:

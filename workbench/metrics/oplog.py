@@ -41,16 +41,20 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
         stamp = stamp.replace("+00:00", "Z")
-        fields = getattr(record, "fields", None) or {}
+        fields = getattr(record, "fields", None)  # None: a plain record from elsewhere (a library, an error)
         message = record.getMessage()
         failure = self.formatException(record.exc_info) if record.exc_info else None
         if self.as_json:
-            line = {"time": stamp, "level": record.levelname.lower(), "event": message if fields else "message",
-                    **({} if fields else {"message": message, "logger": record.name}), **fields}
+            if fields is None:
+                line = {"time": stamp, "level": record.levelname.lower(), "event": "message", "message": message,
+                        "logger": record.name}
+            else:
+                line = {"time": stamp, "level": record.levelname.lower(), "event": message, **fields}
             if failure:
                 line["traceback"] = failure
             return json.dumps(line, default=str)
-        text = " ".join([stamp, record.levelname.lower(), message, *(f"{k}={_plain(v)}" for k, v in fields.items())])
+        text = " ".join([stamp, record.levelname.lower(), message,
+                         *(f"{k}={_plain(v)}" for k, v in (fields or {}).items())])
         return f"{text}\n{failure}" if failure else text
 
 

@@ -50,6 +50,8 @@ MAIN_KEYS = (
     Key("main.explore", "x", "explore", "Explore", "Run the selected spec, keep its state and open it in Datasette."),
     Key("main.catalogue", "c", "catalogue", "Catalogue", "Every request, response and event type, and its specs."),
     Key("main.perf", "p", "perf", "Perf", "Run the perf benchmark and watch specs/s and events/s."),
+    Key("main.server", "s", "server", "Server",
+        "Watch running bf serve nodes live: requests/s, latency, refusals, tenants (bf top)."),
 )
 
 CATALOGUE_KEYS = (
@@ -81,8 +83,16 @@ PERF_KEYS = (
     Key("perf.run", "r", "run_perf", "Run again", "Run the perf benchmark again."),
 )
 
+SERVER_KEYS = (
+    Key("server.back", "escape", "leave", "Back", "Back to the specs (in bf top: quit)."),
+    Key("server.quit", "q", "app.quit", "Quit", "Quit."),
+    Key("server.sort", "s", "sort", "Sort", "Sort the tenant tables by the next figure: load, requests/s, errors/s, name."),
+    Key("server.nodes", "n", "nodes", "Nodes", "Type the metrics addresses to watch (HOST:PORT, space-separated)."),
+    Key("server.pause", "space", "pause", "Pause", "Stop refreshing the figures, or start again."),
+)
+
 HELP_KEYS = (
     Key("help.close", "escape", "app.pop_screen", "Close", "Close the help."),
 )
 
-ALL_KEYS = APP_KEYS + MAIN_KEYS + CATALOGUE_KEYS + EXPLORE_KEYS + PERF_KEYS + HELP_KEYS
+ALL_KEYS = APP_KEYS + MAIN_KEYS + CATALOGUE_KEYS + EXPLORE_KEYS + PERF_KEYS + SERVER_KEYS + HELP_KEYS

@@ -19,6 +19,7 @@ from workbench.tui.keys import MAIN_KEYS, bindings
 from workbench.tui.screens.catalogue import CatalogueScreen
 from workbench.tui.screens.explore import ExploreScreen
 from workbench.tui.screens.perf import PerfScreen
+from workbench.tui.screens.server import ServerScreen
 from workbench.tui.spec_index import SpecEntry
 from workbench.tui.widgets.diff_view import DiffView
 from workbench.tui.widgets.feature_doc import FeatureDoc
@@ -228,6 +229,11 @@ class MainScreen(Screen):
         if not self.app.is_screen_installed("perf"):
             self.app.install_screen(PerfScreen(), "perf")  # kept: leaving does not stop a run
         self.app.push_screen("perf")
+
+    def action_server(self) -> None:
+        if not self.app.is_screen_installed("server"):
+            self.app.install_screen(ServerScreen(), "server")  # kept: the nodes typed and their history stay
+        self.app.push_screen("server")
 
     def action_catalogue(self) -> None:
         self.app.push_screen(CatalogueScreen())
