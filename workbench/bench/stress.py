@@ -81,19 +81,20 @@ def run_stress(
     on_round: Callable[[StressRow], None] | None = None,
     in_flight: int = DEFAULT_IN_FLIGHT,
     calls: str = "stream",
+    opener: Callable = open_transport,
 ) -> StressResult:
     """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
     with `in_flight` requests at a time; over gRPC `calls` are "stream" (bf.BulkService) or "unary".
 
     The tenant `stress-<seed>-<n>` (the first free n) is created in `data`
     (default: a temporary folder, removed afterwards). `on_round(row)` is
-    called after each round.
+    called after each round. `opener` makes the transport (a benchmark may bring its own).
     """
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, calls)
+        client = opener(transport, project, domain, folder, f"stress-{seed}", in_flight, calls)
         result = StressResult(client.name, seed, in_flight)
         try:
             for number in range(1, rounds + 1):
