@@ -174,3 +174,20 @@ def test_kill_9_mid_stream_keeps_every_answered_call_and_a_prefix_of_the_rest(tm
     assert [event.sku for event in added] == skus[:len(added)]  # the tenant's order, lost only at its tail
     assert len(added) >= max(answered) + 1
     assert [added[i].uid for i in answered] == [replies[i].response.uids[0] for i in answered]
+
+
+def test_a_stream_with_more_calls_than_the_server_holds_at_once_reads_on_as_they_finish(server, channel, monkeypatch):
+    import workbench.service.bulk_service as bulk_service
+
+    monkeypatch.setattr(bulk_service, "MAX_UNANSWERED", 3)
+    replies = BulkClient(channel, window=100, frame_calls=10).call_all(
+        [inv.AddProductsReq(skus=[f"s{i}"]) for i in range(100)], timeout=30)
+    assert [reply.code for reply in replies] == [Code.OK] * 100
+    assert [event.sku for event in server.tenants.get().events()] == [f"s{i}" for i in range(100)]
+    assert BulkClient(channel).call_all([]) == []
+
+
+def test_a_request_too_big_for_a_frame_is_refused_alone(server, channel):
+    replies = BulkClient(channel).call_all([inv.AddProductsReq(skus=["y" * 1000] * 5000), inv.AddProductsReq(skus=["a"])])
+    assert [reply.code for reply in replies] == [Code.RESOURCE_EXHAUSTED, Code.OK]
+    assert "bytes" in replies[0].message and replies[0].answered
