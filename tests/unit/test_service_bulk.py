@@ -10,6 +10,7 @@ import pytest
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2
 from domain.contracts.bulk_pb2 import BulkAnswers, BulkCall, BulkCalls
 from tests.serve_process import ServeProcess
+from tests.unit.test_service_server import channel, server  # noqa: F401 (fixtures: a real server, a channel to it)
 from workbench.core.codes import Code
 from workbench.service.bulk_client import BulkClient
 from workbench.service.limits import MAX_TEXT
@@ -17,24 +18,6 @@ from workbench.service.rpc import ServiceError
 from workbench.service.server import Server
 
 Loc = inv.AddLocationsReq.Loc
-
-
-@pytest.fixture
-def server(domain, tmp_path, socket_dir):
-    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=16)
-    running.start()
-    yield running
-    running.stop(grace=0)
-
-
-@pytest.fixture
-def channel(server):
-    with grpc.insecure_channel(server.address) as opened:
-        yield opened
-
-
-def outcome(reply):
-    return reply.code, reply.message, reply.response
 
 
 def test_each_call_gets_what_its_unary_call_gets_and_bad_ones_do_not_end_the_stream(server, channel):
