@@ -11,10 +11,14 @@ Rows (the same seed, so the same requests and outcomes; a fresh data folder each
                  as the bulk stream does
   unix unary     a `bf serve` child over a unix socket, a unary call per request
   unix stream    the same server, every phase on one bf.BulkService.Call stream
-Every write is fsynced before it is answered, in every row but the first. Columns: requests/s
-over the timed phases, the ratio to the faster in-process row, CPU microseconds a request of
-the client (this process) and of the server child (rounds 2 to N, Linux /proc),
-median p50 latency and the last round's seconds over the first's.
+Every write is fsynced before it is answered, in every row but the first.
+Columns: requests/s over the timed phases; the ratio to the faster durable
+in-process row and to the handlers; CPU microseconds a request of the client
+(this process) and of the server child (Linux /proc), counted over the phases'
+sends of rounds 2 to N only (not building the requests, not the figures read
+between rounds); requests per CPU second of both (what free cores would do:
+the figure to trust on a busy machine) and its ratio to the handlers'; the
+median p50 latency; the last round's seconds over the first's.
 `--profile` samples the server child of the gRPC rows with py-spy (pip install
 '.[bench]'), writing a flame graph and collapsed stacks to benchmarks/output/, and
 prints the server's CPU a request by thread (from /proc, threads named by
@@ -75,8 +79,10 @@ def main() -> None:
     print(f"{args.rounds} rounds of bf stress, seed {args.seed}, {args.in_flight} requests in flight; "
           f"load average {load()} (before: see stderr)")
     print("\n".join(format_table(
-        ("path", "req/s", "vs in-process", "vs handlers", "client µs/req", "server µs/req", "p50 ms", "last/first"),
-        [(row[0], row[1], f"{row[1] / base:.2f}", f"{row[1] / rows[0][1]:.2f}", *row[2:]) for row in rows])))
+        ("path", "req/s", "vs in-process", "vs handlers", "client µs/req", "server µs/req", "req/CPU s",
+         "per CPU vs handlers", "p50 ms", "last/first"),
+        [(*row[:2], f"{row[1] / base:.2f}", f"{row[1] / rows[0][1]:.2f}", *row[2:5], f"{row[4] / rows[0][4]:.2f}",
+          *row[5:]) for row in rows])))
     if places:
         names = list(places)
         print(f"\nserver CPU µs a request by thread (/proc, threads named by py-spy dump; "
@@ -87,34 +93,64 @@ def main() -> None:
 
 
 def measure(project, args, transport: str, calls: str, places: dict) -> tuple:
-    """path, requests/s, client and server CPU µs a request (rounds 2..N), median p50, last/first."""
-    marks: list[tuple[float, float, int]] = []  # after each round: client CPU, server CPU, requests so far
-    threads: list[dict[int, float]] = []  # server CPU seconds by thread id, after round 1 and after the last
-    names: dict[int, str] = {}
-    profiler: list[subprocess.Popen] = []
-    requests = [0]
+    """path, requests/s, client and server CPU µs a request in the phases of rounds 2..N,
+    requests per CPU second (both sides), median p50, last/first."""
     profiling = args.profile and transport != "inproc"
+    names: dict[int, str] = {}
+    meters: list[Metered] = []
+    profiler: list[subprocess.Popen] = []
+
+    def opener(*arguments) -> Metered:
+        meters.append(Metered(open_with_handlers_only(*arguments), by_thread=profiling))
+        return meters[0]
 
     def on_round(row) -> None:
-        requests[0] += row.requests
-        marks.append((time.process_time(), child_cpu_seconds(), requests[0]))
-        if profiling and len(marks) in (1, args.rounds):
+        if profiling and row.round in (1, args.rounds):
             names.update(thread_names())
-            threads.append(thread_cpu_seconds())
-        if profiling and not profiler:
-            profiler.extend(start_profiles(f"{transport}-{calls}"))
+        if row.round == 1:
+            meters[0].reset()  # round 1 warms up: the clocks count from round 2
+            if profiling:
+                profiler.extend(start_profiles(f"{transport}-{calls}"))
 
     result = run_stress(project, args.rounds, transport, seed=args.seed, in_flight=args.in_flight,
-                        calls=calls, on_round=on_round, opener=open_with_handlers_only)
+                        calls=calls, on_round=on_round, opener=opener)
     for process in profiler:
         process.wait(30)
-    (client0, server0, done0), (client1, server1, done1) = marks[0], marks[-1]
-    per_request = 1e6 / max(1, done1 - done0)
+    meter = meters[0]
+    per_request = 1e6 / max(1, meter.requests)
+    client, server = meter.client * per_request, meter.server * per_request
     if profiling:
-        places[result.transport] = by_part(threads[0], threads[-1], names, per_request)
-    server_cpu = (server1 - server0) * per_request if transport != "inproc" else "-"
-    return (result.transport, result.per_second, (client1 - client0) * per_request, server_cpu,
-            statistics.median(row.p50_ms for row in result.rows), f"{result.growth:.2f}")
+        places[result.transport] = by_part(meter.threads, names, per_request)
+    return (result.transport, result.per_second, client, server if transport != "inproc" else "-",
+            1e6 / (client + server), statistics.median(row.p50_ms for row in result.rows), f"{result.growth:.2f}")
+
+
+class Metered:
+    """A transport whose sends are metered: this process's CPU, the server child's (and by thread)."""
+
+    def __init__(self, transport, by_thread: bool):
+        self.transport = transport
+        self.by_thread = by_thread
+        self.reset()
+
+    def reset(self) -> None:
+        self.client = self.server = 0.0
+        self.requests = 0
+        self.threads: dict[int, float] = {}
+
+    def send(self, requests: list) -> list[Reply]:
+        client, server = time.process_time(), child_cpu_seconds()
+        threads = thread_cpu_seconds() if self.by_thread else {}
+        replies = self.transport.send(requests)
+        self.client += time.process_time() - client
+        self.server += child_cpu_seconds() - server
+        for tid, seconds in (thread_cpu_seconds() if self.by_thread else {}).items():
+            self.threads[tid] = self.threads.get(tid, 0.0) + seconds - threads.get(tid, 0.0)
+        self.requests += len(requests)
+        return replies
+
+    def __getattr__(self, name: str):
+        return getattr(self.transport, name)
 
 
 class HandlersOnly(InprocTransport):
@@ -162,15 +198,14 @@ def start_profiles(name: str) -> list[subprocess.Popen]:
             for fmt, ext in (("flamegraph", "svg"), ("raw", "collapsed"))]
 
 
-def by_part(before: dict[int, float], after: dict[int, float], names: dict[int, str],
-            per_request: float) -> dict[str, float]:
-    """Server CPU µs a request spent by each part (PARTS, by thread name) between two samples."""
+def by_part(threads: dict[int, float], names: dict[int, str], per_request: float) -> dict[str, float]:
+    """Server CPU µs a request spent by each part (PARTS, by thread name)."""
     spent = dict.fromkeys([part for part, _ in PARTS] + [UNNAMED, "other Python threads"], 0.0)
-    for tid, seconds in after.items():
+    for tid, seconds in threads.items():
         name = names.get(tid)
         part = UNNAMED if name is None else next(
             (part for part, marks in PARTS if any(mark in name for mark in marks)), "other Python threads")
-        spent[part] += (seconds - before.get(tid, 0.0)) * per_request
+        spent[part] += seconds * per_request
     return spent
 
 
