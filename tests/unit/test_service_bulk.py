@@ -10,6 +10,7 @@ import pytest
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2
 from domain.contracts.bulk_pb2 import BulkAnswers, BulkCall, BulkCalls
 from tests.serve_process import ServeProcess
+from tests.unit.test_service_server import channel, server  # noqa: F401 (fixtures: a real server, a channel to it)
 from workbench.core.codes import Code
 from workbench.service.bulk_client import BulkClient
 from workbench.service.limits import MAX_TEXT
@@ -17,24 +18,6 @@ from workbench.service.rpc import ServiceError
 from workbench.service.server import Server
 
 Loc = inv.AddLocationsReq.Loc
-
-
-@pytest.fixture
-def server(domain, tmp_path, socket_dir):
-    running = Server(domain, tmp_path / "data", f"unix:{socket_dir / 's.sock'}", workers=16)
-    running.start()
-    yield running
-    running.stop(grace=0)
-
-
-@pytest.fixture
-def channel(server):
-    with grpc.insecure_channel(server.address) as opened:
-        yield opened
-
-
-def outcome(reply):
-    return reply.code, reply.message, reply.response
 
 
 def test_each_call_gets_what_its_unary_call_gets_and_bad_ones_do_not_end_the_stream(server, channel):
@@ -172,3 +155,20 @@ def test_kill_9_mid_stream_keeps_every_answered_call_and_a_prefix_of_the_rest(tm
     assert [event.sku for event in added] == skus[:len(added)]  # the tenant's order, lost only at its tail
     assert len(added) >= max(answered) + 1
     assert [added[i].uid for i in answered] == [replies[i].response.uids[0] for i in answered]
+
+
+def test_a_stream_with_more_calls_than_the_server_holds_at_once_reads_on_as_they_finish(server, channel, monkeypatch):
+    import workbench.service.bulk_service as bulk_service
+
+    monkeypatch.setattr(bulk_service, "MAX_UNANSWERED", 3)
+    replies = BulkClient(channel, window=100, frame_calls=10).call_all(
+        [inv.AddProductsReq(skus=[f"s{i}"]) for i in range(100)], timeout=30)
+    assert [reply.code for reply in replies] == [Code.OK] * 100
+    assert [event.sku for event in server.tenants.get().events()] == [f"s{i}" for i in range(100)]
+    assert BulkClient(channel).call_all([]) == []
+
+
+def test_a_request_too_big_for_a_frame_is_refused_alone(server, channel):
+    replies = BulkClient(channel).call_all([inv.AddProductsReq(skus=["y" * 1000] * 5000), inv.AddProductsReq(skus=["a"])])
+    assert [reply.code for reply in replies] == [Code.RESOURCE_EXHAUSTED, Code.OK]
+    assert "bytes" in replies[0].message and replies[0].answered

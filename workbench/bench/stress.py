@@ -83,6 +83,7 @@ def run_stress(
     server_options: tuple[str, ...] = (),
     on_start: Callable[[object], None] | None = None,
     calls: str = "stream",
+    opener: Callable = open_transport,
 ) -> StressResult:
     """Run `rounds` rounds of the domain's workload through `transport` ("inproc", "unix" or "tcp"),
     with `in_flight` requests at a time; over gRPC `calls` are "stream" (bf.BulkService) or "unary".
@@ -91,13 +92,14 @@ def run_stress(
     (default: a temporary folder, removed afterwards). `on_round(row)` is
     called after each round; `on_start(client)` once the transport is open
     (its `server.metrics_url` is where a `bf serve` started with `server_options`
-    such as `--metrics ADDR` serves them).
+    such as `--metrics ADDR` serves them). `opener` makes the transport (a benchmark
+    may bring its own), with the arguments of `open_transport`.
     """
     domain = Domain.load(project)
     workload = importlib.import_module(f"{project.domain}.stress_workload").Workload(seed)
     folder = Path(tempfile.mkdtemp(prefix="bf-stress-")) if data is None else Path(data)
     try:
-        client = open_transport(transport, project, domain, folder, f"stress-{seed}", in_flight, server_options, calls)
+        client = opener(transport, project, domain, folder, f"stress-{seed}", in_flight, server_options, calls)
         result = StressResult(client.name, seed, in_flight)
         try:
             if on_start:

@@ -28,12 +28,14 @@ from google.protobuf.message_factory import GetMessageClass
 
 from domain.contracts.bulk_pb2 import BulkAnswers, BulkCall, BulkCalls
 from workbench.core.codes import Code
+from workbench.service.limits import MAX_MESSAGE_BYTES
 
 METHOD = "/bf.BulkService/Call"
 TENANT_METADATA = "x-tenant"
 DEFAULT_WINDOW = 256
 DEFAULT_FRAME_CALLS = 128
 MAX_FRAME_BYTES = 1 << 20  # well under the server's 4 MiB a message
+MAX_REQUEST_BYTES = MAX_MESSAGE_BYTES - 4096  # one request alone in a frame, with room for its envelope
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,20 @@ class BulkClient:
     def call_all(self, requests: Iterable[Any | tuple[str, Any]], timeout: float | None = None) -> list[BulkReply]:
         """Send every request on one stream; each element is a request, or (tenant, request)."""
         calls = [self._bulk_call(index, item) for index, item in enumerate(requests)]
-        exchange = _Exchange(calls, self.window, self.frame_calls)
-        answers = self._call(exchange.frames(), metadata=self._metadata, timeout=timeout)
-        try:
-            for frame in answers:
-                exchange.received(frame.answers)
-        except grpc.RpcError as error:
-            exchange.broke(error)
-        return [self._reply(calls[index], answer, seconds) for index, (answer, seconds) in enumerate(exchange.results)]
+        # A request too big for any frame is refused here, as the server would refuse its unary call.
+        too_big = {call.id for call in calls if len(call.request) > MAX_REQUEST_BYTES}
+        sendable = [call for call in calls if call.id not in too_big]
+        exchange = _Exchange(sendable, self.window, self.frame_calls)
+        if sendable:
+            answers = self._call(exchange.frames(), metadata=self._metadata, timeout=timeout)
+            try:
+                for frame in answers:
+                    exchange.received(frame.answers)
+            except grpc.RpcError as error:
+                exchange.broke(error)
+        unanswered = (_UNANSWERED, 0.0)  # never: the server answers every call of a stream that ends well
+        return [self._reply(call, *exchange.results.get(call.id, (_TOO_BIG, 0.0) if call.id in too_big else unanswered))
+                for call in calls]
 
     def method_of(self, request_type: type) -> tuple[str, type]:
         """The full path of the unary method taking `request_type`, and its response type."""
@@ -84,7 +92,7 @@ class BulkClient:
 
     def _reply(self, call: BulkCall, answer, seconds: float) -> BulkReply:
         if isinstance(answer, _Broken):
-            return BulkReply(None, answer.code, answer.message, seconds, answered=False)
+            return BulkReply(None, answer.code, answer.message, seconds, answered=answer is _TOO_BIG)
         if answer.code:
             return BulkReply(None, Code(answer.code), answer.message, seconds)
         return BulkReply(self._responses[call.method].FromString(answer.response), Code.OK, "", seconds)
@@ -105,6 +113,10 @@ class _Broken:
     message: str
 
 
+_TOO_BIG = _Broken(Code.RESOURCE_EXHAUSTED, f"the request is over {MAX_REQUEST_BYTES:,} bytes: it fits in no frame")
+_UNANSWERED = _Broken(Code.UNKNOWN, "the stream ended without answering this call")
+
+
 class _Exchange:
     """One stream's bookkeeping: frames go out while fewer than `window` calls wait; answers come in."""
 
@@ -112,8 +124,8 @@ class _Exchange:
         self.calls = calls
         self.window = window
         self.frame_calls = frame_calls
-        self.results: list[tuple[Any, float]] = [(None, 0.0)] * len(calls)
-        self._sent_at = [0.0] * len(calls)
+        self.results: dict[int, tuple[Any, float]] = {}  # call id -> (its answer, seconds)
+        self._sent_at: dict[int, float] = {}
         self._waiting = 0
         self._stopped = False
         self._room = threading.Condition()
@@ -133,7 +145,7 @@ class _Exchange:
                     and (not frame or size + len(self.calls[sent].request) < MAX_FRAME_BYTES):
                 frame.append(self.calls[sent])
                 size += len(self.calls[sent].request)
-                self._sent_at[sent] = now
+                self._sent_at[self.calls[sent].id] = now
                 sent += 1
             with self._room:
                 self._waiting += len(frame)
@@ -153,5 +165,5 @@ class _Exchange:
             self._room.notify()
         code = Code(error.code().value[0]) if error.code() else Code.UNKNOWN
         broken = _Broken(code, f"the stream ended before the answer: {error.details()}")
-        self.results = [(answer, seconds) if answer is not None else (broken, 0.0)
-                        for answer, seconds in self.results]
+        for call in self.calls:
+            self.results.setdefault(call.id, (broken, 0.0))
