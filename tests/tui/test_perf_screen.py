@@ -64,7 +64,7 @@ async def test_p_opens_perf_and_failing_specs_are_not_timed(make_app):
 
 async def test_the_screen_counts_the_specs_as_bf_perf_does(make_app):
     from workbench.bench.perf import PerfResult, PerfRow
-    from workbench.commands.perf import result_lines
+    from workbench.commands.perf import note_lines
 
     result = PerfResult([PerfRow("run spec", 1, 100, 50.0, 50.0)], specs=268,
                         slow=[(f"specs/scripts/x.spec:{n}: slow one", 0.002) for n in range(8)])
@@ -76,4 +76,4 @@ async def test_the_screen_counts_the_specs_as_bf_perf_does(make_app):
         screen.show_result(result)
         await settle(pilot)
         said = rendered(screen.query_one("#perf-notes", Static)).splitlines()[0]
-        assert said == "276 specs, every one passing" and said in result_lines(result)
+        assert said == "276 specs, every one passing" and said in note_lines(result)
