@@ -231,3 +231,12 @@ def test_a_server_made_without_saying_how_requires_the_tokens_of_its_data_folder
     with pytest.raises(AuthError):
         Server(domain, tmp_path / "open", "0.0.0.0:0")
     assert not (tmp_path / "open").exists()
+
+
+def test_a_refused_tokens_command_leaves_no_tokens_file_behind(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("BF_TOKEN", raising=False)
+    monkeypatch.delenv("BF_TOKEN_FILE", raising=False)
+    for argv in (["tokens", "revoke", "nope"], ["tokens", "create", "Bad Name"], ["tokens", "add", "--operator"]):
+        assert main([*argv, "--data", str(tmp_path / "data")]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
+    assert not TokenStore(tmp_path / "data").exists()  # a node there still starts in development mode
