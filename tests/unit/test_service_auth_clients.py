@@ -123,3 +123,13 @@ def test_no_token_or_key_reaches_the_nodes_output(tmp_path):
     assert "bearer tokens required (1 operator, 1 tenant" in said, said
     for secret in (operator, shop, shop[:-1], master, peer, *(g.sha256 for g in store.grants())):
         assert secret not in said
+
+
+def test_bf_stress_presents_the_token_to_a_node_that_requires_one(small_rounds, tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    token, _ = TokenStore(data).create(operator=True)
+    code, _, err = run(monkeypatch, capsys, None, "stress", "--rounds", "1", "--data", str(data))
+    assert code == 2 and err.count("\n") == 1 and "UNAUTHENTICATED" in err and "Traceback" not in err
+    code, out, err = run(monkeypatch, capsys, token, "stress", "--rounds", "1", "--data", str(data))
+    assert code == 0, err
+    assert "requests/s over 1 rounds" in out

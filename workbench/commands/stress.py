@@ -4,7 +4,10 @@ one row per round, and how the last round compares with the first."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+import grpc
 
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
 from workbench.bench.table import format_row
@@ -15,6 +18,7 @@ from workbench.service.private_files import keep_files_private
 
 FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
 EXIT_TOO_SLOW = 1
+EXIT_REFUSED = 2
 CAVEAT = ("caveat: one tenant, one client process with {in_flight} calls in flight, on this machine's disk; "
           "every write is fsynced before it is acknowledged")
 
@@ -42,8 +46,12 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print(format_row(headers, widths))
         print(format_row(cells, widths), flush=True)
 
-    result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
-                        in_flight=args.in_flight)
+    try:
+        result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
+                            in_flight=args.in_flight)
+    except grpc.RpcError as error:  # e.g. a --data folder whose node requires tokens, and no BF_TOKEN
+        print(f"bf stress: the server refused: {error.code().name}: {error.details()}", file=sys.stderr)
+        return EXIT_REFUSED
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 
