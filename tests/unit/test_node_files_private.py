@@ -54,6 +54,8 @@ def test_a_node_started_with_umask_022_creates_only_private_files(tmp_path):
             busy_tenant(channel, "cafe")
             compacted = TenancyServiceStub(channel).Compact(CompactReq(tenant="shop"), timeout=60)
             assert compacted.archive
+        socket = node.address.removeprefix("unix:")
+        assert os.stat(socket).st_mode & 0o077 == 0  # only the node's user can connect
         assert node.stop()[0] == 0
     offline = subprocess.run(f"umask 022; exec {sys.executable} -m workbench.cli compact cafe --data {data}",
                              shell=True, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)

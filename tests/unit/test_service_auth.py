@@ -5,6 +5,7 @@ registers, and a tenant token acts on its own tenant only."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import grpc
@@ -247,3 +248,28 @@ def test_a_server_made_without_saying_how_requires_the_tokens_of_its_data_folder
     with pytest.raises(AuthError):
         Server(domain, tmp_path / "open", "0.0.0.0:0")
     assert not (tmp_path / "open").exists()
+
+
+def test_a_refused_tokens_command_leaves_no_tokens_file_behind(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("BF_TOKEN", raising=False)
+    monkeypatch.delenv("BF_TOKEN_FILE", raising=False)
+    for argv in (["tokens", "revoke", "nope"], ["tokens", "create", "Bad Name"], ["tokens", "add", "--operator"]):
+        assert main([*argv, "--data", str(tmp_path / "data")]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
+    assert not TokenStore(tmp_path / "data").exists()  # a node there still starts in development mode
+
+
+def test_tokens_made_at_the_same_time_are_all_kept(tmp_path):
+    store = TokenStore(tmp_path)
+    made: list[str] = []
+
+    def make() -> None:
+        for _ in range(5):
+            made.append(TokenStore(tmp_path).create(operator=False, tenant="shop")[0])
+    threads = [threading.Thread(target=make) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(store.grants()) == 40
+    assert all(store.lookup(token) is not None for token in made)

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import grpc
+
 from workbench.bench.stress import DEFAULT_ROUNDS, GROWTH_TARGET, StressResult, StressRow, run_stress
 from workbench.bench.console import console, progress, table
 from workbench.bench.transports import CALLS, DEFAULT_IN_FLIGHT, TRANSPORTS
@@ -16,7 +18,7 @@ from workbench.service.private_files import keep_files_private
 
 FIGURE_WIDTH = 9  # the workload's own figures (locations, products, ...) sit between db MB and req/s
 EXIT_TOO_SLOW = 1
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = EXIT_REFUSED = 2
 CAVEAT = ("caveat: one tenant, one client process with {in_flight} calls in flight, on this machine's disk; "
           "every write is fsynced before it is acknowledged")
 
@@ -56,11 +58,15 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if args.metrics and args.transport == "inproc":
         print("bf stress: --metrics needs a server: use --transport unix or tcp", file=sys.stderr)
         return EXIT_BAD_INPUT
-    with progress("rounds", total=args.rounds, out=out) as update:  # rows print above the bar
-        result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
-                            in_flight=args.in_flight,
-                            server_options=("--metrics", args.metrics) if args.metrics else (), on_start=say_metrics,
-                            calls=args.calls)
+    try:
+        with progress("rounds", total=args.rounds, out=out) as update:  # rows print above the bar
+            result = run_stress(project, args.rounds, args.transport, args.data, args.seed, on_round=print_row,
+                                in_flight=args.in_flight,
+                                server_options=("--metrics", args.metrics) if args.metrics else (),
+                                on_start=say_metrics, calls=args.calls)
+    except grpc.RpcError as error:  # e.g. a --data folder whose node requires tokens, and no BF_TOKEN
+        print(f"bf stress: the server refused: {error.code().name}: {error.details()}", file=sys.stderr)
+        return EXIT_REFUSED
     print("\n".join(summary_lines(result)))
     return 0 if result.growth <= GROWTH_TARGET else EXIT_TOO_SLOW
 

@@ -163,9 +163,9 @@ def node_auth(domain: Domain, data: Path, listen: str, tls: bool, open_without_a
             line += "; WARNING: without --tls tokens cross the network in the clear"
         return [Authorizer(store, (service.full_name for service in domain_services(domain)))], line
     if is_local(listen):
-        return [], ("access: OPEN, DEVELOPMENT MODE: no tokens, so every program on this machine that reaches"
-                    f" {listen} may read and change every tenant (`bf tokens create --operator` and a restart turn"
-                    " tokens on)")
+        who = "this user's programs (the socket is 0700)" if listen.startswith("unix:") else "every program on this machine"
+        return [], (f"access: OPEN, DEVELOPMENT MODE: no tokens, so {who} may read and change every tenant through"
+                    f" {listen} (`bf tokens create --operator` and a restart turn tokens on)")
     if open_without_auth:
         return [], f"access: OPEN on {listen} ({OPEN_FLAG}): anyone who reaches it may read and change every tenant"
     raise AuthError(f"refusing to serve {listen} without credentials: create tokens (`bf tokens create --operator"

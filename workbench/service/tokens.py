@@ -93,19 +93,23 @@ class TokenStore:
             raise TokenError("a token is at least 32 characters (`bf tokens create` makes them)")
         grant = Grant(secrets.token_hex(4), OPERATOR if operator else TENANT, "" if operator else tenant,
                       datetime.now(timezone.utc).isoformat(timespec="seconds"), token_hash(token))
+        if any(g.sha256 == grant.sha256 for g in self._read()):
+            raise TokenError("this token is accepted here already")
         with self._changing() as grants:
-            if any(g.sha256 == grant.sha256 for g in grants):
-                raise TokenError("this token is accepted here already")
             grants.append(grant)
         return grant
 
     def revoke(self, token_id: str) -> Grant:
-        with self._changing() as grants:
-            for grant in grants:
-                if grant.id == token_id:
-                    grants.remove(grant)
-                    return grant
-        raise TokenError(f"no token {token_id[:20]!r} in {self.path} (`bf tokens list` shows their ids)")
+        """Stop accepting a token; revoking the last leaves a node that accepts none (it never reopens)."""
+        unknown = TokenError(f"no token {token_id[:20]!r} in {self.path} (`bf tokens list` shows their ids)")
+        if not any(grant.id == token_id for grant in self._read()):
+            raise unknown  # before _changing, which would make the folder
+        with self._changing() as grants:  # an error inside leaves the file as it was
+            revoked = next((grant for grant in grants if grant.id == token_id), None)
+            if revoked is None:
+                raise unknown
+            grants.remove(revoked)
+        return revoked
 
     def lookup(self, token: str) -> Grant | None:
         """The grant of a presented token, or None when this node does not accept it. A token
