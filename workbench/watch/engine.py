@@ -77,6 +77,7 @@ DEBOUNCE_MS = 10  # editors write a file in a few steps within a millisecond or 
 WATCHED_SUFFIXES = (".py", ".spec", ".sql", ".proto", ".lua", ".json", ".toml", ".yaml", ".yml", ".csv", ".txt")
 RUN_ALL_REASON = "asked to run all"  # also the first run's: every spec, which teaches the map what each touches
 FAILING_REASON = "it was failing: standing failures rerun first on every change"
+_RERUN = ("fail", "error")  # a timeout reruns only when a change affects it: each costs the whole budget
 _POLL_MS = 50
 _RECENT_SECONDS = 5.0
 _ENVIRONMENT_SECONDS = 1.0
@@ -192,7 +193,7 @@ class WatchEngine:
         self._wake.set()
 
     def _with_failures(self, selection: Selection) -> Selection:
-        failing = {s: FAILING_REASON for s in self.specs if self.verdicts.get(s, {}).get("status", "pass") != "pass"}
+        failing = {s: FAILING_REASON for s in self.specs if self.verdicts.get(s, {}).get("status") in _RERUN}
         if not failing or (selection.empty and not selection.registry_check):
             return selection
         return selection.merge(Selection(failing, since=0.0))
@@ -386,7 +387,7 @@ class WatchEngine:
         verdict = message["verdict"]
         self.verdicts[spec_id] = verdict
         self._affected.record(spec_id, message.get("blocks"), message.get("types", []))
-        tally.count(spec_id, verdict)
+        tally.count(spec_id, verdict, message.get("cause"))
         self._emit(SpecFinished(number, spec_id, reason, verdict))
 
     def _made_up(self, spec_id: str, status: str, error: str) -> dict:
@@ -408,14 +409,15 @@ class _Tally:
     crash: str | None = None  # the traceback, when the domain could not load at all
     stopped: bool = False  # the worker stopped after a timeout
 
-    def count(self, spec_id: str, verdict: dict) -> None:
+    def count(self, spec_id: str, verdict: dict, cause: str | None = None) -> None:
+        """`cause`: what the error shares with others (a broken feature's import error), when not all of it."""
         self.finished.add(spec_id)
         if verdict["status"] == "pass":
             self.passed += 1
         else:
             self.failed += 1
         if verdict.get("error"):
-            self.errors[verdict["error"]].append(spec_id)
+            self.errors[cause or verdict["error"]].append(spec_id)
 
     def groups(self) -> list[ErrorGroup]:
         return [ErrorGroup(error, specs) for error, specs in self.errors.items()]
