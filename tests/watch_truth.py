@@ -246,17 +246,21 @@ def duplicate_feature(tree: Tree) -> str | None:
     return f"duplicate handler: {_rel(tree, source)} copied to {copy.name}"
 
 
+def _rename_or_delete(tree: Tree, path: Path, renamed: Path, what: str) -> str:
+    """Rename `path` (half the time) or delete it, with the undo."""
+    if tree.rng.random() < 0.5:
+        path.rename(renamed)
+        tree.undo.append((f"rename {renamed.name} back", lambda: renamed.rename(path)))
+        return f"{what} renamed: {_rel(tree, path)} -> {renamed.name}"
+    original = path.read_bytes()
+    path.unlink()
+    tree.undo.append((f"restore {_rel(tree, path)}", lambda: path.write_bytes(original)))
+    return f"{what} deleted: {_rel(tree, path)}"
+
+
 def feature_file_moves(tree: Tree) -> str | None:
     source = tree.rng.choice([p for p in tree.files("domain/features", "*.py") if p.name != "__init__.py"])
-    if tree.rng.random() < 0.5:
-        target = source.with_name(source.stem + "_renamed.py")
-        source.rename(target)
-        tree.undo.append((f"rename {target.name} back", lambda: target.rename(source)))
-        return f"feature renamed: {_rel(tree, source)} -> {target.name}"
-    original = source.read_bytes()
-    source.unlink()
-    tree.undo.append((f"restore {_rel(tree, source)}", lambda: source.write_bytes(original)))
-    return f"feature deleted: {_rel(tree, source)}"
+    return _rename_or_delete(tree, source, source.with_name(source.stem + "_renamed.py"), "feature")
 
 
 def shared_module(tree: Tree) -> str | None:
@@ -304,16 +308,7 @@ def protos(tree: Tree) -> None:
 
 def spec_file_moves(tree: Tree) -> str | None:
     path = tree.rng.choice(tree.files("specs", "*.spec"))
-    choice = tree.rng.random()
-    if choice < 0.4:
-        target = path.with_name("renamed_" + path.name)
-        path.rename(target)
-        tree.undo.append((f"rename {target.name} back", lambda: target.rename(path)))
-        return f"spec file renamed: {_rel(tree, path)} -> {target.name}"
-    original = path.read_bytes()
-    path.unlink()
-    tree.undo.append((f"restore {_rel(tree, path)}", lambda: path.write_bytes(original)))
-    return f"spec file deleted: {_rel(tree, path)}"
+    return _rename_or_delete(tree, path, path.with_name("renamed_" + path.name), "spec file")
 
 
 def spec_folder_moves(tree: Tree) -> str | None:

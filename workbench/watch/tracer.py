@@ -24,6 +24,7 @@ class BlockTracer:
         self._prefix = str(folder) + os.sep  # as imported: through the project root on sys.path, symlinks kept
         self._codes: set = set()
         self._fingerprints: dict[str, dict[str, str] | None] = {}  # file -> its blocks, as imported
+        self._names: dict[str, str] = {}  # file -> its name from the root
 
     def __enter__(self) -> "BlockTracer":
         self._codes = set()
@@ -45,11 +46,15 @@ class BlockTracer:
         found: dict[str, dict[str, str]] = {}
         for code in self._codes:
             blocks = self._blocks(code.co_filename)
-            file = relative_file(self._root, Path(code.co_filename))
+            file = self._names.get(code.co_filename) or self._name(code.co_filename)
             chosen = found.setdefault(file, {MODULE: blocks.get(MODULE, "?")})
             name = block_of(code)
             chosen[name] = blocks.get(name, "?")  # "?": not in the source as imported; any change reruns it
         return found
+
+    def _name(self, filename: str) -> str:
+        self._names[filename] = relative_file(self._root, Path(filename))
+        return self._names[filename]
 
     def _blocks(self, filename: str) -> dict[str, str]:
         if filename not in self._fingerprints:
