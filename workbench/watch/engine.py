@@ -187,6 +187,7 @@ class WatchEngine:
             return
         if selection.restart:
             self._fresh_parent = selection.restart
+            self._environment.forget_key()
         self._pending = selection if self._pending is None else self._pending.merge(selection)
         if self._current is not None:
             self._current.kill()
@@ -194,7 +195,7 @@ class WatchEngine:
 
     def _with_failures(self, selection: Selection) -> Selection:
         failing = {s: FAILING_REASON for s in self.specs if self.verdicts.get(s, {}).get("status") in _RERUN}
-        if not failing or (selection.empty and not selection.registry_check):
+        if not failing or selection.empty:
             return selection
         return selection.merge(Selection(failing, since=0.0))
 
