@@ -7,9 +7,8 @@ import asyncio
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from tests.unit.test_watch_engine import EVENT_TIMEOUT, next_run, watching
+from tests.unit.test_watch_engine import EVENT_TIMEOUT, watching
 from workbench.commands.watch import TextLines
 from workbench.config import find_project
 from workbench.watch.engine import _saved_at
