@@ -100,6 +100,8 @@ class MainScreen(Screen):
             status.broken = "  ".join([*stale, *([f"broken: {', '.join(broken)}"] if broken else [])])
             if self.chosen and self.chosen.kind != "spec":
                 self.show_chosen()  # its counts changed
+        elif isinstance(event, ev.SpecRunning):
+            status.running = f"run {event.run}: still running {event.spec_id}"
         elif isinstance(event, ev.RunCancelled):
             status.running = f"run {event.run} cancelled by a newer change"
 
