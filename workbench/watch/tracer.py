@@ -1,5 +1,9 @@
 """Which blocks of the domain a spec's run executes, and their fingerprints as run.
 
+A method counts for its whole class: an instance made by an earlier spec (a
+cached runtime, say) may serve this one, whose run then never executes the
+`__init__` or the setup its outcome depends on.
+
 A call tracer (`sys.settrace`) that only looks at the code object of each new
 frame and never asks for line events: one cheap check per Python call, and
 nothing at all inside the domain's loops. The fingerprints come from the very
@@ -50,6 +54,9 @@ class BlockTracer:
             chosen = found.setdefault(file, {MODULE: blocks.get(MODULE, "?")})
             name = block_of(code)
             chosen[name] = blocks.get(name, "?")  # "?": not in the source as imported; any change reruns it
+            if "." in name:  # a method: the whole class, for its instances outlive a spec (a cached runtime, say)
+                owner = name.rpartition(".")[0] + "."
+                chosen.update({b: f for b, f in blocks.items() if b.startswith(owner)})
         return found
 
     def _name(self, filename: str) -> str:
