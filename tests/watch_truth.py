@@ -311,6 +311,17 @@ def spec_file_moves(tree: Tree) -> str | None:
     return _rename_or_delete(tree, path, path.with_name("renamed_" + path.name), "spec file")
 
 
+def spec_file_added(tree: Tree) -> str | None:
+    """A new spec file: a copy of another, its specs new ids."""
+    source = tree.rng.choice(tree.files("specs", "*.spec"))
+    added = source.with_name("added_" + source.name)
+    if added.exists():
+        return None
+    shutil.copy(source, added)
+    tree.undo.append((f"delete {_rel(tree, added)}", added.unlink))
+    return f"spec file added: {_rel(tree, added)}"
+
+
 def spec_folder_moves(tree: Tree) -> str | None:
     areas = sorted(p for p in tree.path("specs").iterdir() if p.is_dir())
     folder = tree.rng.choice(areas)
@@ -335,11 +346,20 @@ def spec_folder_moves(tree: Tree) -> str | None:
 
 EDITS = [spec_expectation, spec_syntax, lua_in_spec, feature_message, feature_logic, feature_syntax, runaway_handler,
          duplicate_feature, feature_file_moves, shared_module, framework, schema, contract, spec_file_moves,
-         spec_folder_moves]
+         spec_file_added, spec_folder_moves]
 
 
 def step(tree: Tree) -> str:
-    """One random edit, or (half the time, when there is one) undoing an earlier one."""
+    """One random edit, or undoing an earlier one; now and then two, the second
+    landing while the watch runs the first (it cancels and merges)."""
+    if tree.rng.random() < 0.15:
+        first = _one_step(tree)
+        time.sleep(tree.rng.uniform(0.02, 0.2))
+        return f"{first}; then, during its run, {_one_step(tree)}"
+    return _one_step(tree)
+
+
+def _one_step(tree: Tree) -> str:
     if tree.undo and tree.rng.random() < 0.45:
         what, undo = tree.undo.pop(tree.rng.randrange(len(tree.undo)))
         try:
