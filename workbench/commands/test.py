@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -63,7 +64,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
             print(f"bf test: cannot reach the SpecService: {error}", file=sys.stderr)
             return EXIT_UNREACHABLE
     else:
-        target = SpecSandbox(domain)
+        try:
+            target = SpecSandbox(domain)
+        except sqlite3.Error as error:  # every spec needs the state: each one is this error
+            print(f"bf test: the schema does not load: {project.schema}: {error}", file=sys.stderr)
+            target = _Unusable(f"the schema does not load: {project.schema}: {error}")
     for verdict in run_specs(specs, target, domain.registry, None if args.target else project.spec_timeout):
         report.verdict(verdict)
         if verdict.passed:
@@ -74,6 +79,16 @@ def run(args: argparse.Namespace, project: Project) -> int:
     if loaded.errors:
         return EXIT_BAD_INPUT
     return 0 if failed == 0 and not stale and (specs or not loaded.files) else EXIT_FAILED
+
+
+class _Unusable:
+    """A target every spec fails on, for the same reason."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def run(self, given, when, next_uid):
+        raise RuntimeError(self.why)
 
 
 def unparsed_error(error: Exception) -> str:

@@ -153,8 +153,8 @@ def contract_messages(contracts_package: str) -> dict[str, type[Message]]:
 
 
 def describe_import_error(path: Path, error: BaseException) -> str:
-    if isinstance(error, SyntaxError):
-        return f"{path}:{error.lineno}: SyntaxError: {error.msg}"
+    if isinstance(error, SyntaxError):  # in the feature, or in a module it imports
+        return f"{error.filename or path}:{error.lineno}: SyntaxError: {error.msg}"
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
     line = f":{frames[-1].lineno}" if frames else ""
     return f"{path}{line}: {type(error).__name__}: {error}"

@@ -140,14 +140,14 @@ class AffectedMap:
         if path.suffix == SPEC_SUFFIX and path.is_relative_to(project.specs_dir):
             return Selection(files={name: f"its spec file changed: {name}"})
         if path.name == "pyproject.toml" and path.parent == project.root:
-            return self._restart(f"the [tool.bf] settings may have changed: {name}")
+            return self.restart_all(f"the [tool.bf] settings may have changed: {name}")
         if any(path.is_relative_to(f) for f in self.framework) and path.suffix == ".py":
-            return self._restart(f"the framework changed: {name}")
+            return self.restart_all(f"the framework changed: {name}")
         if self._is_contract(path):
             if path.suffix == ".proto":
                 return Selection(check_contracts=True)
             if path.suffix == ".py":
-                return self._restart(f"the generated contracts changed: {name}")
+                return self.restart_all(f"the generated contracts changed: {name}")
             return Selection()
         if path == project.schema_path:
             return self.everything(f"the schema changed: {name}")
@@ -159,7 +159,7 @@ class AffectedMap:
             return Selection()
         return self._module_changed(path, name)
 
-    def _restart(self, reason: str) -> Selection:
+    def restart_all(self, reason: str) -> Selection:
         selection = self.everything(reason)
         selection.restart = reason
         selection.check_contracts = True

@@ -53,8 +53,6 @@ import os
 import subprocess
 import time
 import traceback
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator, Iterable
 
@@ -66,17 +64,19 @@ from workbench.specs.runner import TIMEOUT, timeout_text
 from workbench.watch.affected import AffectedMap, Selection
 from workbench.watch.environment import Environment
 from workbench.watch.events import (
-    ChangeSeen, ErrorGroup, Event, Idle, RunCancelled, RunFinished, RunStarted, SpecFinished, SpecInfo, SpecRunning,
+    ChangeSeen, Event, Idle, RunCancelled, RunFinished, RunStarted, SpecFinished, SpecInfo, SpecRunning,
     SpecsLoaded, WatchStarted,
 )
 from workbench.watch.forkserver import ForkServer
 from workbench.watch.memory import Memory
+from workbench.watch.run_tally import RunTally
 from workbench.watch.spec_ids import file_of, relative_file
 
 DEBOUNCE_MS = 10  # editors write a file in a few steps within a millisecond or two; later saves cancel and merge
 WATCHED_SUFFIXES = (".py", ".spec", ".sql", ".proto", ".lua", ".json", ".toml", ".yaml", ".yml", ".csv", ".txt")
 RUN_ALL_REASON = "asked to run all"  # also the first run's: every spec, which teaches the map what each touches
 FAILING_REASON = "it was failing: standing failures rerun first on every change"
+_RERUN = ("fail", "error")  # a timeout reruns only when a change affects it: each costs the whole budget
 _POLL_MS = 50
 _RECENT_SECONDS = 5.0
 _ENVIRONMENT_SECONDS = 1.0
@@ -186,14 +186,15 @@ class WatchEngine:
             return
         if selection.restart:
             self._fresh_parent = selection.restart
+            self._environment.forget_key()
         self._pending = selection if self._pending is None else self._pending.merge(selection)
         if self._current is not None:
             self._current.kill()
         self._wake.set()
 
     def _with_failures(self, selection: Selection) -> Selection:
-        failing = {s: FAILING_REASON for s in self.specs if self.verdicts.get(s, {}).get("status", "pass") != "pass"}
-        if not failing or (selection.empty and not selection.registry_check):
+        failing = {s: FAILING_REASON for s in self.specs if self.verdicts.get(s, {}).get("status") in _RERUN}
+        if not failing or selection.empty:
             return selection
         return selection.merge(Selection(failing, since=0.0))
 
@@ -268,7 +269,7 @@ class WatchEngine:
             change = await asyncio.to_thread(self._environment.changed)
             if change:
                 self._emit(ChangeSeen([change]))
-                self._ask(self._affected._restart(change))
+                self._ask(self._affected.restart_all(change))
 
     async def _schedule(self) -> None:
         while not self._stopping.is_set():
@@ -289,7 +290,7 @@ class WatchEngine:
         self._emit(RunStarted(number, selection.known(self.specs), sorted(selection.files),
                               round(selection.select_ms, 3)))
         self.running = True
-        tally = _Tally()
+        tally = RunTally()
         try:
             todo = selection
             while todo is not None:
@@ -313,7 +314,7 @@ class WatchEngine:
             self._memory.save(self)
         return None
 
-    async def _one_worker(self, number: int, selection: Selection, tally: "_Tally"):
+    async def _one_worker(self, number: int, selection: Selection, tally: "RunTally"):
         run = None
         try:
             if self._fresh_parent:
@@ -346,7 +347,7 @@ class WatchEngine:
                                          "uses": self._affected.uses()}
         return request
 
-    def _follow(self, number: int, selection: Selection, message: dict, tally: "_Tally") -> None:
+    def _follow(self, number: int, selection: Selection, message: dict, tally: "RunTally") -> None:
         kind = message["type"]
         if kind == "registry":
             self.broken = {b["file"]: b["error"] for b in message["broken"]}
@@ -382,11 +383,11 @@ class WatchEngine:
             self.specs[info.spec_id] = info
         self._emit(SpecsLoaded(number, file, infos, message["error"]))
 
-    def _finished(self, number: int, spec_id: str, reason: str, message: dict, tally: "_Tally") -> None:
+    def _finished(self, number: int, spec_id: str, reason: str, message: dict, tally: "RunTally") -> None:
         verdict = message["verdict"]
         self.verdicts[spec_id] = verdict
         self._affected.record(spec_id, message.get("blocks"), message.get("types", []))
-        tally.count(spec_id, verdict)
+        tally.count(spec_id, verdict, message.get("cause"))
         self._emit(SpecFinished(number, spec_id, reason, verdict))
 
     def _made_up(self, spec_id: str, status: str, error: str) -> dict:
@@ -396,29 +397,6 @@ class WatchEngine:
             error = timeout_text(self.project.spec_timeout)
         return {"name": info.name, "file": info.file, "line": info.line, "number": info.number, "status": status,
                 "differences": [], "error": error, "actual": None, "touched": [], "seconds": 0.0}
-
-
-@dataclass
-class _Tally:
-    passed: int = 0
-    failed: int = 0
-    finished: set[str] = field(default_factory=set)
-    loaded: dict[str, list[str]] = field(default_factory=dict)  # spec file -> its spec ids, as this run read it
-    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # error text -> spec ids
-    crash: str | None = None  # the traceback, when the domain could not load at all
-    stopped: bool = False  # the worker stopped after a timeout
-
-    def count(self, spec_id: str, verdict: dict) -> None:
-        self.finished.add(spec_id)
-        if verdict["status"] == "pass":
-            self.passed += 1
-        else:
-            self.failed += 1
-        if verdict.get("error"):
-            self.errors[verdict["error"]].append(spec_id)
-
-    def groups(self) -> list[ErrorGroup]:
-        return [ErrorGroup(error, specs) for error, specs in self.errors.items()]
 
 
 def _saved_at(paths: list[Path]) -> float:

@@ -22,6 +22,7 @@ class Environment:
         self._stamps = self._folder_stamps()
         self._packages = installed_packages(self._folders)
         self._settings = self._read_settings()
+        self._key: str | None = None
 
     def changed(self) -> str | None:
         """What changed since the last look, in words; None when nothing did."""
@@ -40,7 +41,16 @@ class Environment:
         return "installed packages changed: " + ", ".join(changes) if changes else None
 
     def key(self, framework: list[Path]) -> str:
-        """One string for everything here plus the framework's source: remembered verdicts hold while it holds."""
+        """One string for everything here plus the framework's source: remembered verdicts hold while it holds.
+        Kept until forget_key() (the engine calls it when any of it changed)."""
+        if self._key is None:
+            self._key = self._compute_key(framework)
+        return self._key
+
+    def forget_key(self) -> None:
+        self._key = None
+
+    def _compute_key(self, framework: list[Path]) -> str:
         digest = hashlib.blake2b(digest_size=12)
         digest.update(repr((sys.version, sorted(self._packages.items()), self._settings)).encode())
         for folder in framework:

@@ -20,9 +20,11 @@ def file_of(spec_id: str) -> str:
 
 def relative_file(root: Path, path: Path) -> str:
     """`path` from the project root, with forward slashes."""
-    for inside, top in ((path, root), (path.resolve(), root.resolve())):  # a symlinked folder stays as named
-        try:
-            return inside.relative_to(top).as_posix()
-        except ValueError:
-            pass
-    return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix()  # a symlinked folder stays as named
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

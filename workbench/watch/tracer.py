@@ -1,5 +1,9 @@
 """Which blocks of the domain a spec's run executes, and their fingerprints as run.
 
+A method counts for its whole class: an instance made by an earlier spec (a
+cached runtime, say) may serve this one, whose run then never executes the
+`__init__` or the setup its outcome depends on.
+
 A call tracer (`sys.settrace`) that only looks at the code object of each new
 frame and never asks for line events: one cheap check per Python call, and
 nothing at all inside the domain's loops. The fingerprints come from the very
@@ -24,6 +28,7 @@ class BlockTracer:
         self._prefix = str(folder) + os.sep  # as imported: through the project root on sys.path, symlinks kept
         self._codes: set = set()
         self._fingerprints: dict[str, dict[str, str] | None] = {}  # file -> its blocks, as imported
+        self._names: dict[str, str] = {}  # file -> its name from the root
 
     def __enter__(self) -> "BlockTracer":
         self._codes = set()
@@ -45,11 +50,18 @@ class BlockTracer:
         found: dict[str, dict[str, str]] = {}
         for code in self._codes:
             blocks = self._blocks(code.co_filename)
-            file = relative_file(self._root, Path(code.co_filename))
+            file = self._names.get(code.co_filename) or self._name(code.co_filename)
             chosen = found.setdefault(file, {MODULE: blocks.get(MODULE, "?")})
             name = block_of(code)
             chosen[name] = blocks.get(name, "?")  # "?": not in the source as imported; any change reruns it
+            if "." in name:  # a method: the whole class, for its instances outlive a spec (a cached runtime, say)
+                owner = name.rpartition(".")[0] + "."
+                chosen.update({b: f for b, f in blocks.items() if b.startswith(owner)})
         return found
+
+    def _name(self, filename: str) -> str:
+        self._names[filename] = relative_file(self._root, Path(filename))
+        return self._names[filename]
 
     def _blocks(self, filename: str) -> dict[str, str]:
         if filename not in self._fingerprints:

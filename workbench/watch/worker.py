@@ -147,11 +147,13 @@ def _run(root: Path, request: dict, output: _Output, cache: SpecCache | None) ->
             verdict = run_spec(spec, sandbox, registry, project.spec_timeout)
         watchdog.current = None
         types = _types(spec, verdict)
+        cause = None
         if verdict.status == ERROR:
-            verdict.error = _error_text(verdict.error, _unserved(types, registry), registry, project.domain_dir)
+            verdict.error, cause = _error_text(verdict.error, _unserved(types, registry), registry, project.domain_dir)
         elif verdict.status == TIMEOUT:
             verdict.error = project_frames(verdict.error, project.domain_dir)
-        output.say(type="verdict", id=id_, verdict=verdict_json(verdict), blocks=tracer.executed(), types=types)
+        output.say(type="verdict", id=id_, verdict=verdict_json(verdict), blocks=tracer.executed(), types=types,
+                   cause=cause)
         if verdict.status == TIMEOUT:
             return True
     return False
@@ -207,14 +209,15 @@ def _types(spec, verdict: Verdict) -> list[str]:
     return sorted({type(m).__name__ for m in (*spec.given, spec.when, *produced)})
 
 
-def _error_text(error: str, unserved: bool, registry: Registry, domain_dir: Path) -> str:
+def _error_text(error: str, unserved: bool, registry: Registry, domain_dir: Path) -> tuple[str, str | None]:
     """The crash as the project's code tells it: for a spec that found no handler or
-    applier while a feature is broken, the broken feature's own import error."""
+    applier while a feature is broken, the broken feature's own import error; and
+    that import error alone, the cause many specs share (None: the error is its own cause)."""
     if unserved and registry.broken:
         missing = error.rstrip().splitlines()[-1]
-        broken = (f"broken feature: {b.error}\n{project_frames(b.traceback, domain_dir)}" for b in registry.broken)
-        return "\n".join([missing, *broken])
-    return project_frames(error, domain_dir)
+        cause = "\n".join(f"broken feature: {b.error}\n{project_frames(b.traceback, domain_dir)}" for b in registry.broken)
+        return f"{missing}\n{cause}", cause
+    return project_frames(error, domain_dir), None
 
 
 def _unserved(types: list[str], registry: Registry) -> bool:

@@ -98,9 +98,12 @@ class MainScreen(Screen):
             status.running = ""
             status.last_run = f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms"
             broken = self.app.engine.broken
-            status.broken = f"broken: {', '.join(broken)}" if broken else ""
+            stale = ["contracts stale: run bf protos"] if getattr(self.app.engine, "stale", None) else []
+            status.broken = "  ".join([*stale, *([f"broken: {', '.join(broken)}"] if broken else [])])
             if self.chosen and self.chosen.kind != "spec":
                 self.show_chosen()  # its counts changed
+        elif isinstance(event, ev.SpecRunning):
+            status.running = f"run {event.run}: still running {event.spec_id}"
         elif isinstance(event, ev.RunCancelled):
             status.running = f"run {event.run} cancelled by a newer change"
 
