@@ -120,3 +120,24 @@ def test_compaction_knows_every_table_of_the_schema(domain):
     db = open_state(domain.schema_sql)
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == TABLES_REBUILT, "a new state table: teach domain/compaction.py to rebuild it"
+
+
+def test_a_scripts_overruns_and_its_disabling_come_back(domain):
+    from domain.contracts.scripts_pb2 import InstallScriptReq
+
+    db = open_state(domain.schema_sql)
+    ids = SequentialIds(1)
+    run = lambda state, request: execute(domain.registry, state, request, ids)  # noqa: E731
+    shelf = run(db, AddLocationsReq(locs=[AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
+    mug = run(db, AddProductsReq(skus=["mug"])).response.uids[0]
+    reserve = ReserveReq(reservation="r", location=shelf, items=[ReserveReq.Item(sku="mug", quantity=1)])
+    run(db, InstallScriptReq(hook="update_inventory", source="while true do end"))
+    run(db, InstallScriptReq(hook="reserve", source="while true do end"))
+    assert run(db, reserve).events[0].overruns == 1  # reserve: one overrun of two allowed
+    update = UpdateInventoryReq(location=shelf, product=mug, OnHandChange=1)
+    assert [type(run(db, update).events[0]).__name__ for _ in range(3)] == \
+        ["ScriptOverran", "ScriptOverran", "ScriptDisabled"]  # update_inventory: the third overrun disables it
+    rebuilt = replay(domain, compacted_events(db))
+    assert state_fingerprint(rebuilt, CANON) == state_fingerprint(db, CANON)
+    assert [event.overruns for event in run(rebuilt, reserve).events] == [2]
+    assert run(rebuilt, update).code == 0  # disabled: no script runs
