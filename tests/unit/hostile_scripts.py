@@ -72,7 +72,8 @@ HOSTILE_SCRIPTS: dict[str, tuple[str, Code]] = {
     "comparing two 4 MB strings": ("local a = string.rep('x', 4e6) local b = a:sub(1) while a == b do end", EXHAUSTED),
     "ordering two 4 MB strings": ("local a = string.rep('x', 4e6) local b = a:sub(1) while a <= b do end", EXHAUSTED),
     "converting a 4 MB number": ("local s = string.rep('1', 4e6) while true do local n = s + 0 end", EXHAUSTED),
-    "joining 8 MB strings": ("local s = string.rep('x', 8e6) while true do local t = s .. 'y' end", EXHAUSTED),
+    "joining 8 MB strings": ("local s = 'x' for i = 1, 23 do s = s .. s end while true do local t = s .. 'y' end",
+                             EXHAUSTED),
     "long string keys": ("local k = string.rep('x', 4e6) local t = {[k] = 1} local k2 = k:sub(1)"
                          " while t[k2] do end", EXHAUSTED),
     # Memory
