@@ -21,6 +21,7 @@ extension module exports (lupa itself has no call for it).
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -72,6 +73,10 @@ class Watch:
 
 class Watchdog:
     def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child has no watchdog thread: it starts its own
+
+    def _reset(self) -> None:
         self._watches: set[Watch] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
