@@ -101,7 +101,7 @@ def test_specs_never_starve_about_or_list_tenants(server, calls):
     list_tenants = service_pb2_grpc.TenantServiceStub(channel).ListTenants
     slow = spec_request([*STOCKED, ScriptInstalled(hook="reserve", source=HOSTILE_SCRIPTS["comparing two 4 MB strings"][0],
                                                    version=1)])
-    senders = [threading.Thread(target=lambda: [spec(slow, timeout=30) for _ in range(3)]) for _ in range(6)]
+    senders = [threading.Thread(target=lambda: [spec(slow, timeout=30) for _ in range(2)]) for _ in range(4)]
     for sender in senders:
         sender.start()
     try:
