@@ -81,12 +81,17 @@ def test_a_location_made_before_its_parent_is_parked_then_moved_keeping_creation
     assert listing(rebuilt) == listing(db)
 
 
-def test_closed_reservations_keep_their_codes_taken(domain):
+def a_shelf_of(domain, sku):
+    """A state with one shelf and one product; `run(state, request)` executes a request on a state."""
     db = open_state(domain.schema_sql)
     ids = SequentialIds(1)
     run = lambda state, request: execute(domain.registry, state, request, ids)  # noqa: E731
     shelf = run(db, AddLocationsReq(locs=[AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
-    product = run(db, AddProductsReq(skus=["apple"])).response.uids[0]
+    return db, run, shelf, run(db, AddProductsReq(skus=[sku])).response.uids[0]
+
+
+def test_closed_reservations_keep_their_codes_taken(domain):
+    db, run, shelf, product = a_shelf_of(domain, "apple")
     run(db, UpdateInventoryReq(location=shelf, product=product, OnHandChange=5))
     reservation = run(db, ReserveReq(reservation="order-1", items=[ReserveReq.Item(sku="apple", quantity=2)])).response
     run(db, CancelReservationReq(reservation=reservation.reservation))
@@ -125,11 +130,7 @@ def test_compaction_knows_every_table_of_the_schema(domain):
 def test_a_scripts_overruns_and_its_disabling_come_back(domain):
     from domain.contracts.scripts_pb2 import InstallScriptReq
 
-    db = open_state(domain.schema_sql)
-    ids = SequentialIds(1)
-    run = lambda state, request: execute(domain.registry, state, request, ids)  # noqa: E731
-    shelf = run(db, AddLocationsReq(locs=[AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
-    mug = run(db, AddProductsReq(skus=["mug"])).response.uids[0]
+    db, run, shelf, mug = a_shelf_of(domain, "mug")
     reserve = ReserveReq(reservation="r", location=shelf, items=[ReserveReq.Item(sku="mug", quantity=1)])
     run(db, InstallScriptReq(hook="update_inventory", source="while true do end"))
     run(db, InstallScriptReq(hook="reserve", source="while true do end"))
