@@ -93,6 +93,8 @@ HOSTILE_SCRIPTS: dict[str, tuple[str, Code]] = {
     "an error whose text loops": ("error(setmetatable({}, {__tostring = function() while true do end end}))", REFUSED),
     "an answer whose text loops": ("return {reject = setmetatable({}, {__tostring = function() while true do end end})}",
                                    REFUSED),
+    "an answer that is not UTF-8": ("return {reject = string.char(255)}", REFUSED),
+    "an error that is not UTF-8": ("error(string.char(255, 254))", REFUSED),
     "an answer of many fields": ("local t = {} for i = 1, 2e5 do t[i] = 'x' end return t", REFUSED),
     "coroutines": ("local co = coroutine.wrap(function() while true do end end) co()", REFUSED),
     "load": ("load(string.rep('x', 1e6))()", REFUSED),
