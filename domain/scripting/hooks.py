@@ -71,7 +71,8 @@ def _run(tx: Transaction, hook: str, request: Callable[[], dict], allowed: tuple
         raise Rejected(failure.code, failure.message + consequence, recorded) from None
     if answer is None:
         return None
-    unknown = sorted(key[:40] if isinstance(key, str) else f"[{lua_type_name(key)}]" for key in answer if key not in allowed)
+    unknown = sorted(key[:40] if isinstance(key, str) else f"[{lua_type_name(key)}]"
+                     for key in answer if key not in allowed)
     if unknown:
         raise Rejected(Code.FAILED_PRECONDITION,
                        f"{hook} script answered unknown field(s) {', '.join(unknown)}; it may answer {', '.join(allowed)}")

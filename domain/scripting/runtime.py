@@ -32,6 +32,7 @@ _CACHED_CHUNKS = 64
 # How Lua words the errors of a limit hit (even when a script caught and re-raised them).
 _EXHAUSTION_ENDINGS = ("stack overflow", "not enough memory", "resulting string too large", "table overflow",
                        "string length overflow")
+_NOT_UTF8 = "{name} script gave back text that is not UTF-8"
 _LUA_MEMORY_ERROR = "not enough memory"  # what a memory error says once caught in Lua
 _LUA_TYPE_OF = {bool: "boolean", int: "number", float: "number", str: "string"}
 
@@ -189,6 +190,8 @@ class ScriptRuntime:
                 first_line = f"{name} script: {first_line}"  # a tail call leaves no line to point at
             exhausted = first_line.endswith(_EXHAUSTION_ENDINGS)
             return ScriptFailure(Code.RESOURCE_EXHAUSTED if exhausted else Code.FAILED_PRECONDITION, first_line)
+        if isinstance(error, UnicodeDecodeError):
+            return ScriptFailure(Code.FAILED_PRECONDITION, _NOT_UTF8.format(name=name))
         return ScriptFailure(Code.FAILED_PRECONDITION, f"{name} script failed: {type(error).__name__}: {error}")
 
     def _answer(self, name: str, answer: Any) -> dict[str, Any] | None:
@@ -201,4 +204,7 @@ class ScriptRuntime:
         if kind != "table":
             raise ScriptFailure(Code.FAILED_PRECONDITION,
                                 f"{name} script returned a {kind}: return nothing to go on, or a table such as {{reject = \"why\"}}")
-        return {key: self._rawget(answer, key) for key in answer.keys()}
+        try:
+            return {key: self._rawget(answer, key) for key in answer.keys()}
+        except UnicodeDecodeError:
+            raise ScriptFailure(Code.FAILED_PRECONDITION, _NOT_UTF8.format(name=name)) from None

@@ -118,7 +118,8 @@ end
 
 local base = {
   _VERSION = _VERSION,
-  assert = assert, error = error, ipairs = ipairs, pairs = ordered_pairs, pcall = guarded_pcall, xpcall = guarded_xpcall,
+  assert = assert, error = error, ipairs = ipairs, pairs = ordered_pairs,
+  pcall = guarded_pcall, xpcall = guarded_xpcall,
   select = select, tonumber = tonumber, tostring = tostring, type = type,
   getmetatable = getmetatable, setmetatable = guarded_setmetatable, rawequal = rawequal, rawget = rawget, rawlen = rawlen,
   string = string_library,

@@ -21,6 +21,7 @@ extension module exports (lupa itself has no call for it).
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from lupa import lua54
 
 _LUA_MASKCOUNT = 8
-WALL_FACTOR = 3
+WALL_FACTOR = 2.4  # 600 ms on the clock for a 250 ms limit
 
 
 def _lua_api() -> ctypes.CDLL:
@@ -48,7 +49,7 @@ def installed_hook(state: int) -> int:
     return _API.lua_gethook(state)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Watch:
     """One run under watch: `expired` tells afterwards whether the watchdog stopped it."""
 
@@ -72,43 +73,47 @@ class Watch:
 
 class Watchdog:
     def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # a forked child has no watchdog thread: it starts its own
+
+    def _reset(self) -> None:
         self._watches: set[Watch] = set()
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def watch(self, state: int, hook: int, seconds: float) -> Watch:
-        """Watch the run about to start on `state`, in this thread (its count hook already set to `hook`)."""
+        """Watch the run about to start on `state`, in this thread (its count hook already set to `hook`).
+
+        No wake-up call: the watchdog never sleeps longer than `seconds`, and
+        every deadline already watched is earlier than this one.
+        """
         clock = time.pthread_getcpuclockid(threading.get_ident())
         now = time.monotonic()
         watch = Watch(state, hook, seconds, clock, time.clock_gettime(clock), now + seconds, now + WALL_FACTOR * seconds)
-        with self._changed:
+        with self._lock:
             self._watches.add(watch)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._patrol, name="bf-script-watchdog", daemon=True)
+                self._thread = threading.Thread(target=self._patrol, args=(seconds,), name="bf-script-watchdog",
+                                                daemon=True)
                 self._thread.start()
-            elif len(self._watches) == 1:
-                self._changed.notify()  # it sleeps until there is something to watch
         return watch
 
     def release(self, watch: Watch) -> None:
         """The run is over: from now on the watchdog never touches its state."""
-        with self._changed:
+        with self._lock:
             self._watches.discard(watch)
 
-    def _patrol(self) -> None:
-        with self._changed:
-            while True:
-                if not self._watches:
-                    self._changed.wait()
-                    continue
+    def _patrol(self, period: float) -> None:
+        while True:
+            with self._lock:
                 now = time.monotonic()
                 for watch in [watch for watch in self._watches if watch.deadline <= now and watch.due(now)]:
                     # Under the lock: the run cannot be released (and its state reused) meanwhile.
                     _API.lua_sethook(watch.state, watch.hook, _LUA_MASKCOUNT, 1)
                     watch.expired = True
                     self._watches.discard(watch)
-                if self._watches:
-                    self._changed.wait(min(watch.deadline for watch in self._watches) - now)
+                wake = min((watch.deadline for watch in self._watches), default=now + period)
+            time.sleep(max(wake - now, 0.001))
 
 
 WATCHDOG = Watchdog()

@@ -72,7 +72,8 @@ HOSTILE_SCRIPTS: dict[str, tuple[str, Code]] = {
     "comparing two 4 MB strings": ("local a = string.rep('x', 4e6) local b = a:sub(1) while a == b do end", EXHAUSTED),
     "ordering two 4 MB strings": ("local a = string.rep('x', 4e6) local b = a:sub(1) while a <= b do end", EXHAUSTED),
     "converting a 4 MB number": ("local s = string.rep('1', 4e6) while true do local n = s + 0 end", EXHAUSTED),
-    "joining 8 MB strings": ("local s = string.rep('x', 8e6) while true do local t = s .. 'y' end", EXHAUSTED),
+    "joining 8 MB strings": ("local s = 'x' for i = 1, 23 do s = s .. s end while true do local t = s .. 'y' end",
+                             EXHAUSTED),
     "long string keys": ("local k = string.rep('x', 4e6) local t = {[k] = 1} local k2 = k:sub(1)"
                          " while t[k2] do end", EXHAUSTED),
     # Memory
@@ -92,6 +93,8 @@ HOSTILE_SCRIPTS: dict[str, tuple[str, Code]] = {
     "an error whose text loops": ("error(setmetatable({}, {__tostring = function() while true do end end}))", REFUSED),
     "an answer whose text loops": ("return {reject = setmetatable({}, {__tostring = function() while true do end end})}",
                                    REFUSED),
+    "an answer that is not UTF-8": ("return {reject = string.char(255)}", REFUSED),
+    "an error that is not UTF-8": ("error(string.char(255, 254))", REFUSED),
     "an answer of many fields": ("local t = {} for i = 1, 2e5 do t[i] = 'x' end return t", REFUSED),
     "coroutines": ("local co = coroutine.wrap(function() while true do end end) co()", REFUSED),
     "load": ("load(string.rep('x', 1e6))()", REFUSED),

@@ -104,7 +104,7 @@ def test_random_adds_and_moves_never_make_a_tree_deeper_than_the_limit(domain, s
     def below(uid: str, ancestor: str) -> bool:
         return uid == ancestor or (uid != ROOT and below(parent[uid], ancestor))
 
-    for step in range(250):
+    for step in range(200):
         uids = list(parent)
         if not uids or rng.random() < 0.6:
             under = rng.choice([ROOT, *uids])

@@ -81,12 +81,17 @@ def test_a_location_made_before_its_parent_is_parked_then_moved_keeping_creation
     assert listing(rebuilt) == listing(db)
 
 
-def test_closed_reservations_keep_their_codes_taken(domain):
+def a_shelf_of(domain, sku):
+    """A state with one shelf and one product; `run(state, request)` executes a request on a state."""
     db = open_state(domain.schema_sql)
     ids = SequentialIds(1)
     run = lambda state, request: execute(domain.registry, state, request, ids)  # noqa: E731
     shelf = run(db, AddLocationsReq(locs=[AddLocationsReq.Loc(name="shelf")])).response.locs[0].uid
-    product = run(db, AddProductsReq(skus=["apple"])).response.uids[0]
+    return db, run, shelf, run(db, AddProductsReq(skus=[sku])).response.uids[0]
+
+
+def test_closed_reservations_keep_their_codes_taken(domain):
+    db, run, shelf, product = a_shelf_of(domain, "apple")
     run(db, UpdateInventoryReq(location=shelf, product=product, OnHandChange=5))
     reservation = run(db, ReserveReq(reservation="order-1", items=[ReserveReq.Item(sku="apple", quantity=2)])).response
     run(db, CancelReservationReq(reservation=reservation.reservation))
@@ -120,3 +125,20 @@ def test_compaction_knows_every_table_of_the_schema(domain):
     db = open_state(domain.schema_sql)
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == TABLES_REBUILT, "a new state table: teach domain/compaction.py to rebuild it"
+
+
+def test_a_scripts_overruns_and_its_disabling_come_back(domain):
+    from domain.contracts.scripts_pb2 import InstallScriptReq
+
+    db, run, shelf, mug = a_shelf_of(domain, "mug")
+    reserve = ReserveReq(reservation="r", location=shelf, items=[ReserveReq.Item(sku="mug", quantity=1)])
+    run(db, InstallScriptReq(hook="update_inventory", source="while true do end"))
+    run(db, InstallScriptReq(hook="reserve", source="while true do end"))
+    assert run(db, reserve).events[0].overruns == 1  # reserve: one overrun of two allowed
+    update = UpdateInventoryReq(location=shelf, product=mug, OnHandChange=1)
+    assert [type(run(db, update).events[0]).__name__ for _ in range(3)] == \
+        ["ScriptOverran", "ScriptOverran", "ScriptDisabled"]  # update_inventory: the third overrun disables it
+    rebuilt = replay(domain, compacted_events(db))
+    assert state_fingerprint(rebuilt, CANON) == state_fingerprint(db, CANON)
+    assert [event.overruns for event in run(rebuilt, reserve).events] == [2]
+    assert run(rebuilt, update).code == 0  # disabled: no script runs

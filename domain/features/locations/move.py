@@ -33,8 +33,8 @@ def move_location(tx: Transaction, req: MoveLocationReq) -> MoveLocationResp:
     height = height_below(tx, req.uid)
     deepest = depth_of(tx, new_parent) + 1 + height
     if deepest > MAX_DEPTH and deepest > depth_of(tx, req.uid) + height:
-        raise Rejected(Code.INVALID_ARGUMENT,
-                       f"the move would put locations {deepest} levels below the root; the tree is at most {MAX_DEPTH} deep")
+        raise Rejected(Code.INVALID_ARGUMENT, f"the move would put locations {deepest} levels below the root;"
+                                              f" the tree is at most {MAX_DEPTH} deep")
     tx.apply(LocationMoved(uid=req.uid, oldParent=old_parent, newParent=new_parent))
     for (product,) in tx.all("SELECT product FROM subtree_totals WHERE location = ? AND on_hand > 0", (req.uid,)):
         if overcommitted(tx.db, old_parent, product):
