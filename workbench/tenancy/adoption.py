@@ -1,5 +1,6 @@
 """The target side of a live migration: copy a tenant's log from its source
-node, follow it live, and start serving it when the source has sealed it.
+node, follow it live, and start serving it when the source has sealed it
+(the target checks the seal in the source's own record before going live).
 
 The copy keeps every position, version and time of the source's log, sealed
 under this node's key for the tenant. Its folder holds an `arriving` record
@@ -20,6 +21,8 @@ import grpc
 
 from domain.contracts.service_pb2 import FollowReq
 from domain.contracts.service_pb2_grpc import EventStreamServiceStub
+from domain.contracts.tenancy_pb2 import HandoverReq
+from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.core.crash_points import crash_point
 from workbench.service.event_log import EventLog
 from workbench.service.rpc import TENANT_METADATA
@@ -41,7 +44,7 @@ class Adoption:
                  credentials: grpc.ChannelCredentials | None = None, follow: bool = True):
         """Copy `name` from `record.peer` for the attempt `record` names (follow=False:
         take up a copy an earlier run of this node left, to finish or abandon it)."""
-        self.pool, self.name, self.record = pool, name, record
+        self.pool, self.name, self.record, self.credentials = pool, name, record, credentials
         self.source = record.peer
         self.folder = pool.folder / name
         self.error = ""
@@ -104,6 +107,10 @@ class Adoption:
             if copied != position:
                 self._fail(f"the copy ends at position {copied}, the source sealed the tenant at {position}")
                 return
+            if why_not := self._unsealed_at_source(position):
+                self._fail(why_not)
+                return
+            crash_point("adoption.seal-confirmed")
             tenant = self.tenant
             with tenant.paused():
                 sealer = tenant.cipher.sealer if tenant.cipher else None
@@ -130,6 +137,17 @@ class Adoption:
             self.pool.arriving.pop(self.name, None)
             self._fail("abandoned")
             return True
+
+    def _unsealed_at_source(self, position: int) -> str:
+        """Why the source's own record does not show the tenant sealed for this attempt at `position` ("": it does)."""
+        try:
+            with dial(self.source, self.credentials) as channel:
+                seal = TenancyServiceStub(channel).Handover(HandoverReq(tenant=self.name), timeout=10)
+        except grpc.RpcError as error:
+            return f"cannot ask {self.source} for its seal: {error.code().name}: {error.details()}"
+        if seal.state != SEALED or seal.attempt != self.record.attempt or seal.position != position:
+            return f"{self.source} has not sealed the tenant for attempt {self.record.attempt} at position {position}"
+        return ""
 
     def stop(self) -> None:
         """End the follow (the copy keeps what it has)."""

@@ -8,7 +8,7 @@ import grpc
 
 from domain.contracts.tenancy_pb2 import (
     AbandonReq, AbandonResp, AdoptProgressReq, AdoptProgressResp, AdoptReq, AdoptResp, CompactReq, CompactResp,
-    MigrateReq, MigrateResp,
+    HandoverReq, HandoverResp, MigrateReq, MigrateResp,
 )
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
@@ -18,6 +18,7 @@ from workbench.tenancy.adoption import Adoption, AdoptionRefused
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.migration import migrate_tenant
 from workbench.tenancy.handover import ARRIVING, read_handover
+from workbench.tenancy.moved import moved_to
 from workbench.tenancy.pool import TenantPool
 from workbench.tenancy.resolution import Resolver
 
@@ -42,6 +43,7 @@ class TenancyService:
             "Adopt": unary(f"{SERVICE}.Adopt", self.adopt, AdoptReq),
             "AdoptProgress": unary(f"{SERVICE}.AdoptProgress", self.adopt_progress, AdoptProgressReq),
             "Abandon": unary(f"{SERVICE}.Abandon", self.abandon, AbandonReq),
+            "Handover": unary(f"{SERVICE}.Handover", self.handover, HandoverReq),
         })
         return SERVICE
 
@@ -106,6 +108,17 @@ class TenancyService:
         with self._lock:
             self._adoptions.pop(request.tenant, None)
         return AbandonResp(live=False)
+
+    def handover(self, request: HandoverReq, context) -> HandoverResp:
+        if not self._known(request.tenant):
+            raise ServiceError(Code.NOT_FOUND, f"no tenant {request.tenant!r} on this node")
+        folder = self.pool.folder / request.tenant
+        record = read_handover(folder)
+        moved = moved_to(folder) is not None
+        if record is None:
+            return HandoverResp(moved=moved)
+        return HandoverResp(state=record.state, epoch=record.epoch, attempt=record.attempt, peer=record.peer,
+                            position=record.position, moved=moved)
 
     def _adoption(self, name: str) -> Adoption:
         """The adoption of `name` running here, or the copy an earlier run of this node left, taken up."""
