@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
+from workbench.service.tenants import LeftoverData
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     try:
         credentials = server_credentials(args.tls) if args.tls else None
         tenants, keeping = node_tenants(domain, data, args.max_open)
-    except (MasterKeyError, CertificateError) as error:
+    except (MasterKeyError, CertificateError, LeftoverData) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)

@@ -122,6 +122,7 @@ class Adoption:
             self.finished = True
             self.error = ""
             self.pool.arriving.pop(self.name, None)
+            self.pool.release_arriving(self.name)
 
     def abandon(self) -> bool:
         """Drop the copy (its record last, so a crash midway leaves it arriving); False when it went live already."""

@@ -103,9 +103,16 @@ class TenantPool(Tenants):
         return super().get(name)
 
     def create_arriving(self, name: str) -> Tenant:
-        """Open the tenant a migration fills, over what an earlier try left (its folder holds the arriving record)."""
+        """Open the tenant a migration fills (its folder holds the arriving record), held open
+        until `drop` or `release_arriving`: closing it for being idle would pull it from under the copy."""
         with self._lock:
-            return self._open.get(name) or self._open_tenant(name)
+            tenant = self._open.get(name) or self._open_tenant(name)
+            with self._pool_lock:
+                self._holds[name] += 1
+            return tenant
+
+    def release_arriving(self, name: str) -> None:
+        self._release(name)
 
     def owns(self, name: str) -> bool:
         """The tenant exists here and is served here (not arriving, moving or moved away)."""
@@ -116,6 +123,7 @@ class TenantPool(Tenants):
         with self._lock:
             with self._pool_lock:
                 tenant = self._open.pop(name, None)
+                self._holds.pop(name, None)
             if tenant is not None:
                 tenant.close()
 
