@@ -30,11 +30,24 @@ class TenancyService:
         self.domain = domain
         self.pool = pool
         self.credentials = credentials  # to dial other nodes over TLS (they trust the same CA)
-        self.address = ""  # this node's address, for targets to follow it: set once the server listens
+        self._address = ""
         self._adoptions: dict[str, Adoption] = {}
         self._lock = threading.Lock()
         self.resolver = Resolver(pool, credentials)
-        self.resolver.settle_all_later()  # handovers a killed run of this node left sealed
+
+    @property
+    def address(self) -> str:
+        """This node's address, for targets to follow it and check its seals."""
+        return self._address
+
+    @address.setter
+    def address(self, address: str) -> None:
+        """Set once the server listens: then the handovers a killed run of this node left sealed are
+        settled (a target checks the seal with this node, so it must answer by then)."""
+        first = not self._address
+        self._address = address
+        if first:
+            self.resolver.settle_all_later()
 
     def add_to(self, server: grpc.Server) -> str:
         add_service(server, SERVICE, {
