@@ -138,11 +138,13 @@ def test_a_target_goes_live_only_for_its_attempt_at_the_exact_position_the_sourc
         with grpc.insecure_channel(node.server.address) as channel:
             stub = TenancyServiceStub(channel)
             stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=end, timeout_seconds=30, attempt="1.killed"))
-            for position, attempt, why in ((end - 1, "1.killed", f"the copy ends at position {end}"),
-                                           (end, "1.other", "the copy here is of attempt 1.killed"),
-                                           (end, "1.killed", "has not sealed the tenant")):  # a finish the source never sent
+            with pytest.raises(grpc.RpcError, match="it copies attempt 1.killed"):  # not the attempt it copies
+                stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=end, finish=True, attempt="1.other",
+                                                    epoch=1, timeout_seconds=1))
+            for position, why in ((end - 1, f"the copy ends at position {end}"),
+                                  (end, "has not sealed the tenant")):  # a finish the source never sent
                 refused = stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=position, finish=True,
-                                                              attempt=attempt, epoch=1, timeout_seconds=1))
+                                                              attempt="1.killed", epoch=1, timeout_seconds=1))
                 assert not refused.finished and why in refused.error
                 assert on_hand(node.server.address, shelf) == "UNAVAILABLE"
             assert stub.Abandon(AbandonReq(tenant="shop", attempt="1.killed", epoch=1)).live is False

@@ -101,9 +101,12 @@ class TenancyService:
         if request.finish and record is not None and record.went_live(request.epoch, request.attempt):
             return AdoptProgressResp(position=record.position, finished=True)
         adoption = self._adoption(request.tenant)
+        if request.attempt and request.attempt != adoption.record.attempt:  # a late call of an earlier attempt
+            raise ServiceError(Code.NOT_FOUND, f"no adoption of tenant {request.tenant!r} for attempt {request.attempt}"
+                                               f" on this node (it copies attempt {adoption.record.attempt})")
         timeout = max(0.0, min(request.timeout_seconds, 30.0))
         if request.finish:
-            adoption.finish(request.position, request.attempt, timeout)
+            adoption.finish(request.position, timeout)
         elif adoption.wait_for(request.position, timeout):
             adoption.apply()
         return AdoptProgressResp(position=adoption.position, finished=adoption.finished, error=adoption.error)
