@@ -74,6 +74,9 @@ class Adoption:
             raise AdoptionRefused(f"tenant {name!r} already exists on this node")
         if record is not None and record.state == SEALED and moved_to(folder) is None:
             raise AdoptionRefused(f"tenant {name!r} is being handed over from this node to {record.peer}")
+        if record is not None and record.state != ARRIVING and epoch <= record.epoch:
+            raise AdoptionRefused(f"tenant {name!r} was at epoch {record.epoch} here already: a move to epoch {epoch}"
+                                  " comes from a node that no longer owns it")
         arriving = Handover(ARRIVING, epoch, attempt, source)
         write_handover(folder, arriving)  # before any file of the copy: never served until it is whole
         crash_point("adoption.marked-arriving")
