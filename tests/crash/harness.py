@@ -140,7 +140,7 @@ def run(domain, passes: str = "first-last", random_kills: int = 0, seed: int = 0
 def _line(outcome: Outcome) -> str:
     verdict = "ok" if outcome.ok else "FAILED"
     notes = f"  ({'; '.join(outcome.notes)})" if outcome.notes else ""
-    return f"{outcome.scenario:11} {outcome.where:45} {outcome.seconds:5.1f} s  {verdict}{notes}"
+    return f"{outcome.scenario:11} {outcome.where:45} {outcome.seconds:5.1f} s  {outcome.path:24} {verdict}{notes}"
 
 
 def add_arguments(parser: argparse.ArgumentParser, passes: str, random_kills: int) -> None:
