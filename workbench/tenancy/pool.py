@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
+from workbench.core.crash_points import crash_point
 from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant
@@ -185,7 +186,11 @@ class TenantPool(Tenants):
         # A key without a log: a creation (or a migration's copy) cut off before its log was made; its key is reused.
         exists = (folder / LOG_FILE).exists() or self.keyring.has(name)
         try:
-            keys = self.keyring.keys(name) if exists else self.keyring.create(name)
+            if exists:
+                keys = self.keyring.keys(name)
+            else:
+                keys = self.keyring.create(name)
+                crash_point("pool.key-created")  # the key is in place, the tenant's log not yet
         except TenantShredded as error:
             raise UnknownTenant(str(error)) from None
         return TenantCipher.for_log(keys, folder / LOG_FILE, self.cache_kib)
