@@ -105,3 +105,25 @@ class AbandonResp(_message.Message):
     LIVE_FIELD_NUMBER: _ClassVar[int]
     live: bool
     def __init__(self, live: _Optional[bool] = ...) -> None: ...
+
+class HandoverReq(_message.Message):
+    __slots__ = ("tenant",)
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    def __init__(self, tenant: _Optional[str] = ...) -> None: ...
+
+class HandoverResp(_message.Message):
+    __slots__ = ("state", "epoch", "attempt", "peer", "position", "moved")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    epoch: int
+    attempt: str
+    peer: str
+    position: int
+    moved: bool
+    def __init__(self, state: _Optional[str] = ..., epoch: _Optional[int] = ..., attempt: _Optional[str] = ..., peer: _Optional[str] = ..., position: _Optional[int] = ..., moved: _Optional[bool] = ...) -> None: ...

@@ -59,6 +59,11 @@ class TenancyServiceStub:
                 request_serializer=domain_dot_contracts_dot_tenancy__pb2.AbandonReq.SerializeToString,
                 response_deserializer=domain_dot_contracts_dot_tenancy__pb2.AbandonResp.FromString,
                 _registered_method=True)
+        self.Handover = channel.unary_unary(
+                '/bf.TenancyService/Handover',
+                request_serializer=domain_dot_contracts_dot_tenancy__pb2.HandoverReq.SerializeToString,
+                response_deserializer=domain_dot_contracts_dot_tenancy__pb2.HandoverResp.FromString,
+                _registered_method=True)
 
 
 class TenancyServiceServicer:
@@ -100,6 +105,13 @@ class TenancyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Handover(self, request, context):
+        """On the source node: the tenant's handover record (a target checks the seal before it goes live).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TenancyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +139,11 @@ def add_TenancyServiceServicer_to_server(servicer, server):
                     servicer.Abandon,
                     request_deserializer=domain_dot_contracts_dot_tenancy__pb2.AbandonReq.FromString,
                     response_serializer=domain_dot_contracts_dot_tenancy__pb2.AbandonResp.SerializeToString,
+            ),
+            'Handover': grpc.unary_unary_rpc_method_handler(
+                    servicer.Handover,
+                    request_deserializer=domain_dot_contracts_dot_tenancy__pb2.HandoverReq.FromString,
+                    response_serializer=domain_dot_contracts_dot_tenancy__pb2.HandoverResp.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -264,6 +281,33 @@ class TenancyService:
             '/bf.TenancyService/Abandon',
             domain_dot_contracts_dot_tenancy__pb2.AbandonReq.SerializeToString,
             domain_dot_contracts_dot_tenancy__pb2.AbandonResp.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Handover(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/bf.TenancyService/Handover',
+            domain_dot_contracts_dot_tenancy__pb2.HandoverReq.SerializeToString,
+            domain_dot_contracts_dot_tenancy__pb2.HandoverResp.FromString,
             options,
             channel_credentials,
             insecure,

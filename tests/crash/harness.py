@@ -140,27 +140,39 @@ def run(domain, passes: str = "first-last", random_kills: int = 0, seed: int = 0
 def _line(outcome: Outcome) -> str:
     verdict = "ok" if outcome.ok else "FAILED"
     notes = f"  ({'; '.join(outcome.notes)})" if outcome.notes else ""
-    return f"{outcome.scenario:11} {outcome.where:45} {outcome.seconds:5.1f} s  {verdict}{notes}"
+    return f"{outcome.scenario:11} {outcome.where:45} {outcome.seconds:5.1f} s  {outcome.path:24} {verdict}{notes}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def add_arguments(parser: argparse.ArgumentParser, passes: str, random_kills: int) -> None:
+    parser.add_argument("--passes", choices=("first", "first-last", "all"), default=passes,
+                        help="which passes of each point to kill at: first (each point of the code once),"
+                             f" first-last, or all (default {passes})")
+    parser.add_argument("--random", type=int, default=random_kills, metavar="N",
+                        help=f"random SIGKILLs per operation too (default {random_kills})")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS), help="only this operation (repeatable)")
+
+
+def run_from(args: argparse.Namespace) -> Report:
     from workbench.config import find_project
     from workbench.core.domain import Domain
 
-    parser = argparse.ArgumentParser(description="kill the maintenance operations at every durable step")
-    parser.add_argument("--passes", choices=("first", "first-last", "all"), default="first-last",
-                        help="which passes of a point to kill at: first (each point of the code once), the first"
-                             " and last (default), or all")
-    parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
-    parser.add_argument("--random", type=int, default=0, metavar="N", help="also N random SIGKILLs per scenario")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS), help="run only this scenario (repeatable)")
-    args = parser.parse_args(argv)
-    report = run(Domain.load(find_project(ROOT)), args.passes, args.random, args.seed, args.only, args.jobs)
+    return run(Domain.load(find_project(ROOT)), args.passes, args.random, args.seed, args.only, args.jobs)
+
+
+def conclude(report: Report) -> int:
+    """Print the last lines; the exit status: 1 when a run failed or a point of the code was never reached."""
     if report.uncovered:
-        print(f"crash points no scenario reaches: {', '.join(sorted(report.uncovered))}")
-    print(f"{report.summary()}; {len(report.failed)} runs failed; {report.seconds:.0f} s")
+        print(f"crash points no operation reaches: {', '.join(sorted(report.uncovered))}")
+    print(f"{report.summary()}; {len(report.failed)} runs failed; {report.seconds:.0f} s in all")
     return 1 if report.failed or report.uncovered else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kill the maintenance operations at every durable step")
+    add_arguments(parser, "first-last", 0)
+    return conclude(run_from(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ class Outcome:
     completed: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    path: str = "retried"  # how the operation ended up done
     operation_seconds: float = 0.0  # from the start of the operation (or its process) to its end or death
     reached: dict[str, list[str]] = field(default_factory=dict)  # node -> crash points passed (NAME@N)
 
@@ -295,9 +296,11 @@ def migration(lose_tail_first: bool = False):
             owner = _settle(a, b, lab, outcome)
             outcome.reached = {name: node.reached() for name, node in nodes.items()}  # before the retry
             if owner is a:
+                outcome.path = "called off, then retried"
                 _retry(outcome, migrate, "the migration")
                 owner = _settle(a, b, lab, outcome)
             else:
+                outcome.path = "moved"
                 outcome.completed = owner is b
             other = a if owner is b else b
             if other.accepts_a_write(lab.shelf, lab.product):

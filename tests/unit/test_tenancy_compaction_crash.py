@@ -102,3 +102,16 @@ def test_create_tenant_never_creates_over_leftover_data(domain, tmp_path):
         assert list(folder.iterdir()) == [folder / "state.db"]
     finally:
         tenants.close()
+
+
+def test_bf_serve_refuses_to_start_over_a_default_tenant_that_lost_its_log(tmp_path):
+    folder = tmp_path / "data" / "tenants" / "default"
+    folder.mkdir(parents=True)
+    (folder / "state.db").write_bytes(b"x")
+    done = subprocess.run([sys.executable, "-m", "workbench.cli", "serve", "--listen", "127.0.0.1:0", "--data",
+                           str(tmp_path / "data")], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "bf serve: tenant 'default' has no event log but its folder holds state.db: it is not created over them"
+        " (move them away, or restore log.db)"]

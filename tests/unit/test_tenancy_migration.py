@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2, service_pb2_grpc
-from domain.contracts.tenancy_pb2 import MigrateReq
+from domain.contracts.tenancy_pb2 import AdoptReq, MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from tests.tenancy_nodes import Node
 from workbench.tenancy.certificates import channel_credentials, dial, issue
@@ -155,3 +155,6 @@ def test_a_tenant_moves_away_and_back_each_move_a_new_epoch(nodes):
     assert [e.sku for e in source.pool.get("shop").events()] == ["cola", "tonic"]
     assert read_handover(source.pool.folder / "shop").epoch == 2 and "shop" in source.pool.names()
     assert read_handover(target.pool.folder / "shop").epoch == 2 and "shop" not in target.pool.names()
+    with grpc.insecure_channel(target.server.address) as channel, pytest.raises(grpc.RpcError) as stale:
+        TenancyServiceStub(channel).Adopt(AdoptReq(tenant="shop", source=source.server.address, epoch=1, attempt="1.x"))
+    assert stale.value.code() == grpc.StatusCode.ALREADY_EXISTS and "was at epoch 2 here already" in stale.value.details()

@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from domain.contracts import inventory_pb2 as inv, inventory_pb2_grpc, service_pb2, service_pb2_grpc
-from domain.contracts.tenancy_pb2 import AdoptReq, MigrateReq
+from domain.contracts.tenancy_pb2 import AbandonReq, AdoptProgressReq, AdoptReq, MigrateReq
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from tests.serve_process import ServeProcess
 from tests.tenancy_nodes import Node
@@ -128,10 +128,8 @@ def test_a_source_killed_after_the_switch_does_not_serve_the_tenant_again(node, 
         source.close()
 
 
-def test_a_target_goes_live_only_for_the_attempt_it_copies_and_at_the_exact_sealed_position(node, domain, tmp_path,
-                                                                                             socket_dir):
-    from domain.contracts.tenancy_pb2 import AbandonReq, AdoptProgressReq
-
+def test_a_target_goes_live_only_for_its_attempt_at_the_exact_position_the_source_sealed(node, domain, tmp_path,
+                                                                                           socket_dir):
     source = Node(domain, tmp_path / "source", socket_dir, bytes(32))
     try:
         shelf = fill(source.server.address)
@@ -140,10 +138,14 @@ def test_a_target_goes_live_only_for_the_attempt_it_copies_and_at_the_exact_seal
         with grpc.insecure_channel(node.server.address) as channel:
             stub = TenancyServiceStub(channel)
             stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=end, timeout_seconds=30, attempt="1.killed"))
-            for position, attempt in ((end - 1, "1.killed"), (end, "1.other")):
+            with pytest.raises(grpc.RpcError, match="it copies attempt 1.killed"):  # not the attempt it copies
+                stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=end, finish=True, attempt="1.other",
+                                                    epoch=1, timeout_seconds=1))
+            for position, why in ((end - 1, f"the copy ends at position {end}"),
+                                  (end, "has not sealed the tenant")):  # a finish the source never sent
                 refused = stub.AdoptProgress(AdoptProgressReq(tenant="shop", position=position, finish=True,
-                                                              attempt=attempt, epoch=1, timeout_seconds=1))
-                assert not refused.finished and refused.error
+                                                              attempt="1.killed", epoch=1, timeout_seconds=1))
+                assert not refused.finished and why in refused.error
                 assert on_hand(node.server.address, shelf) == "UNAVAILABLE"
             assert stub.Abandon(AbandonReq(tenant="shop", attempt="1.killed", epoch=1)).live is False
         assert not (node.pool.folder / "shop").joinpath("log.db").exists()

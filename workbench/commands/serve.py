@@ -13,6 +13,7 @@ from workbench.service.rpc import ServiceError
 from workbench.metrics.exporter import BadMetricsAddress
 from workbench.metrics.node_watch import NodeWatch, add_arguments as add_watch_arguments
 from workbench.service.server import DEFAULT_LISTEN, DEFAULT_WORKERS, ListenError, Server, catch_stop_signals
+from workbench.service.tenants import LeftoverData
 from workbench.tenancy.certificates import CA_CERT, CertificateError, channel_credentials, server_credentials
 from workbench.tenancy.master_key import MasterKeyError
 from workbench.tenancy.node import node_tenants
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
         interceptors, access = node_auth(domain, data, args.listen, bool(args.tls), args.insecure_no_auth)
         client_token()  # the token this node presents to others (migration): an unreadable one fails now
         tenants, keeping = cluster_tenants(args, domain, data) if args.cluster else node_tenants(domain, data, args.max_open)
-    except (MasterKeyError, CertificateError, AuthError, ClientTokenError, ServiceError) as error:
+    except (MasterKeyError, CertificateError, AuthError, ClientTokenError, ServiceError, LeftoverData) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
     tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)

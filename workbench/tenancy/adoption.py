@@ -1,5 +1,6 @@
 """The target side of a live migration: copy a tenant's log from its source
-node, follow it live, and start serving it when the source has sealed it.
+node, follow it live, and start serving it when the source has sealed it
+(the target checks the seal in the source's own record before going live).
 
 The copy keeps every position, version and time of the source's log, sealed
 under this node's key for the tenant. Its folder holds an `arriving` record
@@ -20,6 +21,8 @@ import grpc
 
 from domain.contracts.service_pb2 import FollowReq
 from domain.contracts.service_pb2_grpc import EventStreamServiceStub
+from domain.contracts.tenancy_pb2 import HandoverReq
+from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.core.crash_points import crash_point
 from workbench.service.event_log import EventLog
 from workbench.service.rpc import TENANT_METADATA
@@ -41,7 +44,7 @@ class Adoption:
                  credentials: grpc.ChannelCredentials | None = None, follow: bool = True):
         """Copy `name` from `record.peer` for the attempt `record` names (follow=False:
         take up a copy an earlier run of this node left, to finish or abandon it)."""
-        self.pool, self.name, self.record = pool, name, record
+        self.pool, self.name, self.record, self.credentials = pool, name, record, credentials
         self.source = record.peer
         self.folder = pool.folder / name
         self.error = ""
@@ -71,6 +74,9 @@ class Adoption:
             raise AdoptionRefused(f"tenant {name!r} already exists on this node")
         if record is not None and record.state == SEALED and moved_to(folder) is None:
             raise AdoptionRefused(f"tenant {name!r} is being handed over from this node to {record.peer}")
+        if record is not None and record.state != ARRIVING and epoch <= record.epoch:
+            raise AdoptionRefused(f"tenant {name!r} was at epoch {record.epoch} here already: a move to epoch {epoch}"
+                                  " comes from a node that no longer owns it")
         arriving = Handover(ARRIVING, epoch, attempt, source)
         write_handover(folder, arriving)  # before any file of the copy: never served until it is whole
         crash_point("adoption.marked-arriving")
@@ -86,14 +92,12 @@ class Adoption:
         """Bring the state up to what is copied (between rounds, so the final catch-up has little left)."""
         self.tenant.catch_up()
 
-    def finish(self, position: int, attempt: str, timeout: float) -> None:
-        """The source sealed the tenant at `position` for `attempt`: once the copy
-        ends exactly there, on disk, serve the tenant here. Else `error` says why not."""
+    def finish(self, position: int, timeout: float) -> None:
+        """The source sealed the tenant at `position` for this attempt: once the copy
+        ends exactly there, on disk, and the source's record shows the seal, serve
+        the tenant here. Else `error` says why not."""
         with self._decide:
             if self.finished:
-                return
-            if attempt != self.record.attempt:
-                self._fail(f"the copy here is of attempt {self.record.attempt}, not {attempt}")
                 return
             if self._thread is not None:  # a copy taken up after a restart has nothing coming
                 self.wait_for(position, timeout)
@@ -104,6 +108,10 @@ class Adoption:
             if copied != position:
                 self._fail(f"the copy ends at position {copied}, the source sealed the tenant at {position}")
                 return
+            if why_not := self._unsealed_at_source(position):
+                self._fail(why_not)
+                return
+            crash_point("adoption.seal-confirmed")
             tenant = self.tenant
             with tenant.paused():
                 sealer = tenant.cipher.sealer if tenant.cipher else None
@@ -115,6 +123,7 @@ class Adoption:
             self.finished = True
             self.error = ""
             self.pool.arriving.pop(self.name, None)
+            self.pool.release_arriving(self.name)
 
     def abandon(self) -> bool:
         """Drop the copy (its record last, so a crash midway leaves it arriving); False when it went live already."""
@@ -130,6 +139,17 @@ class Adoption:
             self.pool.arriving.pop(self.name, None)
             self._fail("abandoned")
             return True
+
+    def _unsealed_at_source(self, position: int) -> str:
+        """Why the source's own record does not show the tenant sealed for this attempt at `position` ("": it does)."""
+        try:
+            with dial(self.source, self.credentials) as channel:
+                seal = TenancyServiceStub(channel).Handover(HandoverReq(tenant=self.name), timeout=10)
+        except grpc.RpcError as error:
+            return f"cannot ask {self.source} for its seal: {error.code().name}: {error.details()}"
+        if seal.state != SEALED or seal.attempt != self.record.attempt or seal.position != position:
+            return f"{self.source} has not sealed the tenant for attempt {self.record.attempt} at position {position}"
+        return ""
 
     def stop(self) -> None:
         """End the follow (the copy keeps what it has)."""

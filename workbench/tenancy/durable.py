@@ -9,7 +9,7 @@ from pathlib import Path
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data`: whoever reads it (even after a crash) sees the old bytes or the new, whole."""
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as file:
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:  # owner only
         file.write(data)
         file.flush()
         os.fsync(file.fileno())

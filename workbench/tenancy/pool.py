@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
+from workbench.core.crash_points import crash_point
 from workbench.core.domain import Domain
 from workbench.core.observer import observer
 from workbench.service.tenant import LOG_FILE, Tenant
@@ -104,9 +105,16 @@ class TenantPool(Tenants):
         return super().get(name)
 
     def create_arriving(self, name: str) -> Tenant:
-        """Open the tenant a migration fills, over what an earlier try left (its folder holds the arriving record)."""
+        """Open the tenant a migration fills (its folder holds the arriving record), held open
+        until `drop` or `release_arriving`: closing it for being idle would pull it from under the copy."""
         with self._lock:
-            return self._open.get(name) or self._open_tenant(name)
+            tenant = self._open.get(name) or self._open_tenant(name)
+            with self._pool_lock:
+                self._holds[name] += 1
+            return tenant
+
+    def release_arriving(self, name: str) -> None:
+        self._release(name)
 
     def owns(self, name: str) -> bool:
         """The tenant exists here and is served here (not arriving, moving or moved away)."""
@@ -117,6 +125,7 @@ class TenantPool(Tenants):
         with self._lock:
             with self._pool_lock:
                 tenant = self._open.pop(name, None)
+                self._holds.pop(name, None)
             if tenant is not None:
                 tenant.close()
 
@@ -178,7 +187,11 @@ class TenantPool(Tenants):
         # A key without a log: a creation (or a migration's copy) cut off before its log was made; its key is reused.
         exists = (folder / LOG_FILE).exists() or self.keyring.has(name)
         try:
-            keys = self.keyring.keys(name) if exists else self.keyring.create(name)
+            if exists:
+                keys = self.keyring.keys(name)
+            else:
+                keys = self.keyring.create(name)
+                crash_point("pool.key-created")  # the key is in place, the tenant's log not yet
         except TenantShredded as error:
             raise UnknownTenant(str(error)) from None
         return TenantCipher.for_log(keys, folder / LOG_FILE, self.cache_kib)

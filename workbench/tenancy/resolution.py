@@ -12,6 +12,7 @@ lock, so the source never unseals a tenant the target serves.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -88,7 +89,7 @@ class Resolver:
     def _settle(self, name: str) -> None:
         folder = self.pool.folder / name
         try:
-            for attempt in range(10**9):
+            for asked in itertools.count():
                 seal = read_handover(folder)
                 if seal is None or seal.state != SEALED or self.pool.closed:
                     return
@@ -97,7 +98,7 @@ class Resolver:
                 if outcome != PENDING:
                     _LOG.info("tenant %r: the handover to %s settled: %s", name, seal.peer, outcome)
                     return
-                time.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                time.sleep(RETRY_SECONDS[min(asked, len(RETRY_SECONDS) - 1)])
         finally:
             with self._lock:
                 self._busy.discard(name)

@@ -10,7 +10,7 @@ import grpc
 
 from domain.contracts.tenancy_pb2 import (
     AbandonReq, AbandonResp, AdoptProgressReq, AdoptProgressResp, AdoptReq, AdoptResp, CompactReq, CompactResp,
-    MigrateReq, MigrateResp,
+    HandoverReq, HandoverResp, MigrateReq, MigrateResp,
 )
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
@@ -21,6 +21,7 @@ from workbench.tenancy.adoption import Adoption, AdoptionRefused
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.migration import migrate_tenant
 from workbench.tenancy.handover import ARRIVING, read_handover
+from workbench.tenancy.moved import moved_to
 from workbench.tenancy.pool import TenantPool
 from workbench.tenancy.resolution import Resolver
 
@@ -32,11 +33,24 @@ class TenancyService:
         self.domain = domain
         self.pool = pool
         self.credentials = credentials  # to dial other nodes over TLS (they trust the same CA)
-        self.address = ""  # this node's address, for targets to follow it: set once the server listens
+        self._address = ""
         self._adoptions: dict[str, Adoption] = {}
         self._lock = threading.Lock()
         self.resolver = Resolver(pool, credentials)
-        self.resolver.settle_all_later()  # handovers a killed run of this node left sealed
+
+    @property
+    def address(self) -> str:
+        """This node's address, for targets to follow it and check its seals."""
+        return self._address
+
+    @address.setter
+    def address(self, address: str) -> None:
+        """Set once the server listens: then the handovers a killed run of this node left sealed are
+        settled (a target checks the seal with this node, so it must answer by then)."""
+        first = not self._address
+        self._address = address
+        if first:
+            self.resolver.settle_all_later()
 
     def add_to(self, server: grpc.Server) -> str:
         add_service(server, SERVICE, {
@@ -45,6 +59,7 @@ class TenancyService:
             "Adopt": unary(f"{SERVICE}.Adopt", self.adopt, AdoptReq),
             "AdoptProgress": unary(f"{SERVICE}.AdoptProgress", self.adopt_progress, AdoptProgressReq),
             "Abandon": unary(f"{SERVICE}.Abandon", self.abandon, AbandonReq),
+            "Handover": unary(f"{SERVICE}.Handover", self.handover, HandoverReq),
         })
         return SERVICE
 
@@ -99,9 +114,12 @@ class TenancyService:
         if request.finish and record is not None and record.went_live(request.epoch, request.attempt):
             return AdoptProgressResp(position=record.position, finished=True)
         adoption = self._adoption(request.tenant)
+        if request.attempt and request.attempt != adoption.record.attempt:  # a late call of an earlier attempt
+            raise ServiceError(Code.NOT_FOUND, f"no adoption of tenant {request.tenant!r} for attempt {request.attempt}"
+                                               f" on this node (it copies attempt {adoption.record.attempt})")
         timeout = max(0.0, min(request.timeout_seconds, 30.0))
         if request.finish:
-            adoption.finish(request.position, request.attempt, timeout)
+            adoption.finish(request.position, timeout)
         elif adoption.wait_for(request.position, timeout):
             adoption.apply()
         return AdoptProgressResp(position=adoption.position, finished=adoption.finished, error=adoption.error)
@@ -119,6 +137,17 @@ class TenancyService:
         with self._lock:
             self._adoptions.pop(request.tenant, None)
         return AbandonResp(live=False)
+
+    def handover(self, request: HandoverReq, context) -> HandoverResp:
+        if not self._known(request.tenant):
+            raise ServiceError(Code.NOT_FOUND, f"no tenant {request.tenant!r} on this node")
+        folder = self.pool.folder / request.tenant
+        record = read_handover(folder)
+        moved = moved_to(folder) is not None
+        if record is None:
+            return HandoverResp(moved=moved)
+        return HandoverResp(state=record.state, epoch=record.epoch, attempt=record.attempt, peer=record.peer,
+                            position=record.position, moved=moved)
 
     def _adoption(self, name: str) -> Adoption:
         """The adoption of `name` running here, or the copy an earlier run of this node left, taken up."""
