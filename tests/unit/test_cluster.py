@@ -7,6 +7,8 @@ One local cluster (3 NATS servers forming JetStream, 2 bf nodes, leases of
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import time
 
 import grpc
@@ -174,3 +176,32 @@ def test_an_old_owner_that_wakes_up_cannot_append(cluster, link):
 
 def _owner(link: NatsLink, tenant: str) -> str:
     return Leases(link, "probe", "").owner(tenant).address
+
+
+def test_bf_events_asked_at_any_node_follows_the_owner(cluster, link):
+    first, second = cluster.nodes
+    create_tenant(first.address, "events")
+    for name in ("e1", "e2"):
+        add_location(first.address, "events", name)
+    owner = _owner(link, "events")
+    other = second.address if owner == first.address else first.address
+    printed = subprocess.run([sys.executable, "-m", "workbench.cli", "events", "--target", other, "--tenant", "events"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    lines = printed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["1", "2"] and "e2" in lines[1]
+
+
+def test_bf_migrate_hands_the_lease_over_and_the_target_serves_from_the_log(cluster, link):
+    first, second = cluster.nodes
+    create_tenant(first.address, "moving")
+    acknowledged = {"m0": add_location(first.address, "moving", "m0")}
+    source = next(n for n in cluster.nodes if n.address == _owner(link, "moving"))
+    target = second if source is first else first
+    moved = subprocess.run([sys.executable, "-m", "workbench.cli", "migrate", "moving", "--server", source.address,
+                            "--to", target.address], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert moved.returncode == 0, moved.stderr
+    acknowledged["m1"] = add_location(source.address, "moving", "m1")  # forwarded to the new owner
+    assert _owner(link, "moving") == target.address
+    assert listed(target.address, "moving") == acknowledged
+    assert [writer for writer, _, _ in log_groups(link, "moving")] == [source.name, target.name]

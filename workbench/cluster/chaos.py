@@ -26,6 +26,7 @@ from workbench.bench.stress import percentile
 from workbench.cluster.audit import log_groups, missing, positions_continue, replayed_fingerprint, tenant_fingerprint, writers_overlap
 from workbench.cluster.chaos_load import Load, TenantRecord, answered, ledger_faults
 from workbench.cluster.client import ClusterClient
+from workbench.cluster.heartbeats import nodes_bucket, read_nodes
 from workbench.cluster.leases import Leases
 from workbench.cluster.link import NatsLink
 from workbench.cluster.local import LocalCluster, NodeFailed
@@ -62,6 +63,7 @@ class ChaosReport:
     requests: int = 0
     outages: dict[str, tuple[float, float]] = field(default_factory=dict)  # tenant -> its longest gap between answers, and when it began
     failovers: list[float] = field(default_factory=list)
+    replica_lag: list[float] = field(default_factory=list)  # warm copies' lag, sampled each second while calm
 
     @property
     def fingerprints_equal(self) -> bool:
@@ -135,7 +137,9 @@ def _on_cluster(cluster: LocalCluster, project: Project, domain: Domain, names: 
     try:
         _create(client, cluster.addresses[0], names)
         calm = Load(client, project.domain, names, in_flight, seed)
+        lags = LagWatch(link, time.monotonic() + calm_seconds)
         report.calm_per_second = _timed(calm, calm_seconds)
+        report.replica_lag = lags.join()
         say(f"chaos: {report.seconds:g} s of load while processes are killed")
         load = Load(client, project.domain, names, in_flight, seed + 1000)
         load.start()
@@ -183,6 +187,27 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
     for thread in restarts:
         thread.join()
     owners.join()
+
+
+class LagWatch:
+    """The warm copies' lag (how old the newest event was when it reached the copy), as the
+    nodes report it in their heartbeats, sampled each second until `until`."""
+
+    def __init__(self, link: NatsLink, until: float):
+        self._kv = nodes_bucket(link)
+        self._link, self._until, self.samples = link, until, []
+        self._thread = threading.Thread(target=self._watch, name="bf-chaos-lag", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while time.monotonic() < self._until:
+            time.sleep(1.0)
+            for beat in read_nodes(self._link, self._kv).values():
+                self.samples += [t["lag_s"] for t in beat["tenants"].values() if t["role"] == "replica"]
+
+    def join(self) -> list[float]:
+        self._thread.join()
+        return self.samples
 
 
 class OwnersWatch:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, check_tenant_name
 
 TENANTS_BUCKET = "bf_tenants"
+OWNER_MEMORY_SECONDS = 0.25
 _LOG = logging.getLogger("bf.cluster")
 
 
@@ -45,6 +47,7 @@ class ClusterTenants(Tenants):
         self.forwarder = Forwarder()
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
+        self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that
         self._name_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew_leases, name="bf-leases", daemon=True)
@@ -75,12 +78,12 @@ class ClusterTenants(Tenants):
             if tenant is not None and self._serving(name, tenant):
                 return tenant
             if tenant is not None:
-                self._drop(name)
+                self.drop(name)
             if not self._exists(name):
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
             lease = self.leases.held(name)
             if lease is None or not lease.valid():  # ours may have run out: take it anew, or learn whose it is
-                lease = self.leases.take(name)
+                lease = self._take(name)
             if isinstance(lease, Owner):
                 raise TenantElsewhere(name, lease.address, self.forwarder)
             try:
@@ -88,6 +91,19 @@ class ClusterTenants(Tenants):
             except BaseException:
                 self.leases.release(name)
                 raise
+
+    def _take(self, name: str) -> Lease | Owner:
+        """The lease, or its owner; an owner learnt is trusted for OWNER_MEMORY_SECONDS, so that
+        callers retrying while the owner is dead do not ask JetStream again and again."""
+        known = self._owners.get(name)
+        if known is not None and time.monotonic() < known[1]:
+            return known[0]
+        lease = self.leases.take(name)
+        if isinstance(lease, Owner):
+            self._owners[name] = (lease, time.monotonic() + OWNER_MEMORY_SECONDS)
+        else:
+            self._owners.pop(name, None)
+        return lease
 
     def _serving(self, name: str, tenant: Tenant) -> bool:
         lease = self.leases.held(name)
@@ -178,7 +194,7 @@ class ClusterTenants(Tenants):
             raise LeaseLost(f"tenant {name!r}: this node does not hold its lease")
         return lease.check()
 
-    def _drop(self, name: str) -> None:
+    def drop(self, name: str) -> None:
         """Stop serving `name` here (lease lost or log stale): close it on a thread of its own,
         since a group may still be running (it will fail to append)."""
         with self._lock:
@@ -197,7 +213,7 @@ class ClusterTenants(Tenants):
                     self.leases.renew(name)
                 except LeaseLost:
                     _LOG.warning("lost the lease on %r: no longer serving it here", name)
-                    self._drop(name)
+                    self.drop(name)
                 except Exception as error:  # the cluster is unreachable for now: the next round tries again
                     _LOG.warning("could not renew the lease on %r: %s", name, error)
 

@@ -121,6 +121,13 @@ class Leases:
             raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
         lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
 
+    def hand_over(self, tenant: str, lease: Lease, node: str, address: str) -> None:
+        """Rewrite the lease to name `node` (in one revision-checked update) and forget it here;
+        that node takes it anew at its next call (KeyWrongLastSequenceError: it changed meanwhile)."""
+        value = json.dumps({"node": node, "address": address, "term": 0}).encode()
+        self.link.call(self.kv.update(tenant, value, last=lease.revision))
+        self.forget(tenant)
+
     def release(self, tenant: str) -> None:
         """Give the lease up now (a clean stop or a handover): the next node need not wait for the TTL."""
         lease = self.forget(tenant)

@@ -31,7 +31,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
-from workbench.service.event_log import EventLog, LoggedEvent
+from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
 STREAM = "BF_LOG"
 SUBJECT_PREFIX = "bf.log."
@@ -46,6 +46,14 @@ INSERT OR IGNORE INTO bf_stream(id, seq) VALUES (1, 0);
 
 class LogFenced(Unavailable):
     """This node's view of the tenant's log is stale: it may not append."""
+
+
+class CopyClosed(EventLogClosed, Unavailable):
+    """This node closed its copy of the tenant (it moved, or the lease was lost): try again,
+    the caller will be sent to the owner."""
+
+    def __init__(self, message: str):
+        Unavailable.__init__(self, message)
 
 
 class CacheAhead(RuntimeError):
@@ -121,6 +129,10 @@ class ReplicatedLog(EventLog):
     def stream_seq(self) -> int:
         """The stream sequence of the last message of the tenant this cache holds."""
         return self._seq
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise CopyClosed(f"tenant {self.tenant!r} was closed on this node (it moved, or its lease ran out)")
 
     def _before_store(self, appended: list[list[LoggedEvent]]) -> None:
         if self.stale:

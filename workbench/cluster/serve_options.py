@@ -49,3 +49,10 @@ def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
                      f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
                      f" NOT encrypted at rest (not yet in cluster mode)")
+
+
+def cluster_tenancy(tenants):
+    """bf.TenancyService for a cluster node: migration as a lease handover."""
+    from workbench.cluster.handover import ClusterTenancyService
+
+    return ClusterTenancyService(tenants)

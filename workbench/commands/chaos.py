@@ -59,6 +59,7 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
         ["availability (answered within 1 s)", f"{report.availability:.1%} of {report.requests:,} requests"],
         ["longest outage per tenant s (from)", "  ".join(f"{gap:.1f} ({at:.0f} s)" for gap, at in report.outages.values())],
         ["failover p50 / p99 s", f"{failover[0]:.2f} / {failover[1]:.2f} ({len(report.failovers)} takeovers)"],
+        ["warm copies' lag p50 / max s (calm)", _lag(report.replica_lag)],
         ["requests/s: single node", report.single_per_second],
         ["requests/s: calm cluster", report.calm_per_second],
         ["requests/s: cluster under chaos", report.chaos_per_second],
@@ -70,3 +71,10 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
     if not report.fingerprints_equal:
         lines += [f"FINGERPRINTS {tenant}: {copies}" for tenant, copies in report.fingerprints.items()]
     return lines
+
+
+def _lag(samples: list[float]) -> str:
+    if not samples:
+        return "-"
+    ordered = sorted(samples)
+    return f"{ordered[len(ordered) // 2]:.2f} / {ordered[-1]:.2f} ({len(ordered)} samples)"

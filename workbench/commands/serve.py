@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenants
+from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenancy, cluster_tenants
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.rpc import ServiceError
@@ -48,7 +48,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except (MasterKeyError, CertificateError, ServiceError) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
-    tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
+    tenancy = cluster_tenancy(tenants) if args.cluster else TenancyService(
+        domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
     server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,))
     stopping = catch_stop_signals()
     try:
