@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench.cluster.chaos import failover_figures, run_chaos  # noqa: E402
+from workbench.cluster.chaos import run_chaos  # noqa: E402
 from workbench.commands.chaos import report_lines  # noqa: E402
 from workbench.config import find_project  # noqa: E402
 
@@ -32,7 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     report = run_chaos(find_project(ROOT), args.seconds, args.tenants, calm_seconds=args.calm_seconds, seed=args.seed,
                        say=lambda line: print(line, flush=True))
-    print("\n".join(report_lines(report, failover_figures(report))))
+    print("\n".join(report_lines(report)))
     return 0 if report.passed else 1
 
 

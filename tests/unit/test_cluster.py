@@ -21,6 +21,7 @@ from tests.conftest import ROOT
 
 pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '.[test]')")
 
+from workbench.cluster.audit import replayed_fingerprint  # noqa: E402
 from workbench.cluster.leases import Leases, Owner  # noqa: E402
 from workbench.cluster.link import NatsLink  # noqa: E402
 from workbench.cluster.local import LocalCluster  # noqa: E402
@@ -205,3 +206,26 @@ def test_bf_migrate_hands_the_lease_over_and_the_target_serves_from_the_log(clus
     assert _owner(link, "moving") == target.address
     assert listed(target.address, "moving") == acknowledged
     assert [writer for writer, _, _ in log_groups(link, "moving")] == [source.name, target.name]
+
+
+def test_bf_compact_makes_a_snapshot_a_fresh_copy_starts_from(cluster, link, domain):
+    first = cluster.nodes[0]
+    create_tenant(first.address, "snap")
+    stubbed = stub(first.address)
+    metadata = [(TENANT_METADATA, "snap")]
+    uid = add_location(first.address, "snap", "shelf")
+    product = stubbed.AddProducts(inv.AddProductsReq(skus=["S1"]), metadata=metadata, timeout=10).uids[0]
+    for _ in range(30):  # 30 stock updates of one place compact to one
+        stubbed.UpdateInventory(inv.UpdateInventoryReq(location=uid, product=product, OnHandChange=1),
+                                metadata=metadata, timeout=10)
+    before = replayed_fingerprint(link, domain, "snap")
+    owner = _owner(link, "snap")
+    compacted = subprocess.run([sys.executable, "-m", "workbench.cli", "compact", "snap", "--server", owner],
+                               cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert compacted.returncode == 0, compacted.stderr
+    assert "32 -> 3 events" in compacted.stdout
+    assert len(log_groups(link, "snap")) == 1  # the last group stays: the log's head
+    assert replayed_fingerprint(link, domain, "snap") == before  # a fresh copy: the snapshot and what follows
+    add_location(first.address, "snap", "after")
+    assert set(listed(first.address, "snap")) == {"shelf", "after"}
+    assert replayed_fingerprint(link, domain, "snap") != before

@@ -13,7 +13,6 @@ lost closes the tenant here. Which tenants exist is a KV bucket too.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from collections import defaultdict
@@ -26,10 +25,11 @@ from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.replicas import Replicas
-from workbench.cluster.replicated_log import CacheAhead, ReplicatedLog, ensure_stream
+from workbench.cluster.replicated_log import ensure_stream
+from workbench.cluster.snapshots import pulled_log
 from workbench.core.domain import Domain
 from workbench.service.forwarding import Forwarder, TenantElsewhere
-from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.service.tenant import Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, check_tenant_name
 
 TENANTS_BUCKET = "bf_tenants"
@@ -163,32 +163,14 @@ class ClusterTenants(Tenants):
         """The tenant from this node's cached log and state, caught up with the cluster's log."""
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = self._pulled_log(name, folder)
+        log = pulled_log(folder, self.link, name, self.node, lambda: self.term(name))
         try:
             return Tenant(name, self.domain, folder, log=log)
         except BaseException:
             log.close()
             raise
 
-    def _pulled_log(self, name: str, folder: Path) -> ReplicatedLog:
-        """The tenant's cached log, caught up with the cluster's (rebuilt when it knows more than the cluster)."""
-        log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
-        try:
-            log.pull()
-            return log
-        except CacheAhead as error:
-            log.close()
-            _LOG.warning("%s; rebuilding this node's copy of %r from the cluster", error, name)
-            shutil.rmtree(folder)
-            folder.mkdir(mode=0o700)
-            log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
-            log.pull()
-            return log
-        except BaseException:
-            log.close()
-            raise
-
-    def _term(self, name: str) -> int:
+    def term(self, name: str) -> int:
         lease: Lease | None = self.leases.held(name)
         if lease is None:
             raise LeaseLost(f"tenant {name!r}: this node does not hold its lease")

@@ -1,4 +1,5 @@
-"""Migration in a cluster is a lease handover, not a copy: `bf migrate` works unchanged.
+"""Migration in a cluster is a lease handover, not a copy: `bf migrate` works unchanged
+(and `bf compact` makes a snapshot: snapshots.py).
 
 A cluster node serves `bf.TenancyService` with this instead of the single
 node's copy protocol. `Migrate(tenant, to)` on the owner: the tenant is held
@@ -17,9 +18,10 @@ import time
 import grpc
 from nats.js.errors import KeyWrongLastSequenceError
 
-from domain.contracts.tenancy_pb2 import CompactReq, MigrateReq, MigrateResp
+from domain.contracts.tenancy_pb2 import CompactReq, CompactResp, MigrateReq, MigrateResp
 from workbench.cluster.cluster_tenants import ClusterTenants
 from workbench.cluster.heartbeats import nodes_bucket, read_nodes
+from workbench.cluster.snapshots import compact
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError, add_service, unary
 from workbench.service.tenants import check_tenant_name
@@ -39,8 +41,14 @@ class ClusterTenancyService:
         })
         return SERVICE
 
-    def compact(self, request: CompactReq, context) -> None:
-        raise ServiceError(Code.UNIMPLEMENTED, "compaction is not done yet in cluster mode (see docs/cluster.md)")
+    def compact(self, request: CompactReq, context) -> CompactResp:
+        """A snapshot in the object store, the log's older groups purged (snapshots.py)."""
+        name = _tenant(request.tenant)
+        tenant, release = self.tenants.hold(name)
+        try:
+            return compact(self.tenants.link, self.tenants.domain, tenant, self.tenants.node, self.tenants.term(name))
+        finally:
+            release()
 
     def migrate(self, request: MigrateReq, context) -> MigrateResp:
         started = time.monotonic()

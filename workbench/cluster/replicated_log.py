@@ -56,6 +56,10 @@ class CopyClosed(EventLogClosed, Unavailable):
         Unavailable.__init__(self, message)
 
 
+class BehindSnapshot(RuntimeError):
+    """The cluster's log no longer holds the groups this copy lacks: a snapshot replaced them."""
+
+
 class CacheAhead(RuntimeError):
     """The local cache knows messages the cluster's log does not (the cluster lost its data)."""
 
@@ -186,8 +190,19 @@ class ReplicatedLog(EventLog):
                 batch = []
         return pulled
 
+    def load_snapshot(self, snapshot: ClusterLogGroup) -> None:
+        """Start an empty copy from a snapshot (snapshots.py): its events, and the stream sequence it stands for."""
+        with self._lock:
+            if self._last_position:
+                raise CacheAhead(f"tenant {self.tenant!r}: a snapshot only starts an empty copy")
+            self._acked_seq = snapshot.through_seq
+            self._store([[LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in snapshot.events]])
+
     def _check_continues(self, batch: list[list[LoggedEvent]], events: list[LoggedEvent]) -> None:
         before = batch[-1][-1].position if batch else self._last_position
+        if events and events[0].position > before + 1:
+            raise BehindSnapshot(f"tenant {self.tenant!r}: the log goes on at position {events[0].position},"
+                                 f" this copy ends at {before}")
         if events and events[0].position != before + 1:
             raise CacheAhead(f"tenant {self.tenant!r}: the cluster's log jumps from position {before}"
                              f" to {events[0].position}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from workbench.bench.table import format_table
 from workbench.commands.perf import positive_int
 from workbench.config import Project
+from workbench.service.rpc import ServiceError
 
 DEFAULT_FOLDER = "data/cluster"  # under the project (git ignores data/)
 EXIT_FAILED = 1
@@ -43,7 +44,7 @@ def _up(args, project: Project, folder: Path, local) -> int:
         return EXIT_FAILED
     try:
         cluster = local.LocalCluster(folder, project.root, args.nodes, lease_seconds=args.lease_seconds).start()
-    except (local.NodeFailed, local.NatsServerMissing, RuntimeError) as error:
+    except (RuntimeError, ServiceError) as error:  # no nats-server, a node that did not start, NATS not ready
         print(f"bf cluster: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"bf cluster: up in {folder}")
