@@ -34,6 +34,7 @@ from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, ch
 
 TENANTS_BUCKET = "bf_tenants"
 OWNER_MEMORY_SECONDS = 0.25
+REFUSED_MEMORY_SECONDS = 1.0  # an owner that refused a connection this recently is taken to be down
 _LOG = logging.getLogger("bf.cluster")
 
 
@@ -44,7 +45,8 @@ class ClusterTenants(Tenants):
         ensure_stream(link, replicas)
         self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
-        self.forwarder = Forwarder()
+        self._refused: dict[str, float] = {}  # owners' addresses that refused a connection, and when
+        self.forwarder = Forwarder(on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
         self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that
@@ -93,17 +95,23 @@ class ClusterTenants(Tenants):
                 raise
 
     def _take(self, name: str) -> Lease | Owner:
-        """The lease, or its owner; an owner learnt is trusted for OWNER_MEMORY_SECONDS, so that
-        callers retrying while the owner is dead do not ask JetStream again and again."""
+        """The lease, or its owner. An owner learnt is trusted for OWNER_MEMORY_SECONDS, so that
+        callers retrying while it is dead do not ask JetStream again and again; an owner whose
+        address refused a connection is down, and its lease is taken without waiting for the TTL."""
+        now = time.monotonic()
         known = self._owners.get(name)
-        if known is not None and time.monotonic() < known[1]:
-            return known[0]
-        lease = self.leases.take(name)
-        if isinstance(lease, Owner):
-            self._owners[name] = (lease, time.monotonic() + OWNER_MEMORY_SECONDS)
-        else:
+        owner = known[0] if known is not None and now < known[1] else None
+        if owner is None:
+            lease = self.leases.take(name)
+            if not isinstance(lease, Owner):
+                self._owners.pop(name, None)
+                return lease
+            owner = lease
+            self._owners[name] = (owner, now + OWNER_MEMORY_SECONDS)
+        if now - self._refused.get(owner.address, -1e9) < REFUSED_MEMORY_SECONDS:
             self._owners.pop(name, None)
-        return lease
+            return self.leases.take_from(name, owner)
+        return owner
 
     def _serving(self, name: str, tenant: Tenant) -> bool:
         lease = self.leases.held(name)
