@@ -86,8 +86,9 @@ def _status(args, project: Project, folder: Path, local) -> int:
                                  [[name, beat["address"], len(beat["tenants"]), seconds_since(beat)]
                                   for name, beat in sorted(nodes.items())])))
     print()
-    print("\n".join(format_table(["tenant", "owner", "log head", "owner lag (events)"],
-                                 [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag] for t in tenants])))
+    print("\n".join(format_table(["tenant", "owner", "log head", "owner lag (events)", "warm copies (events behind)"],
+                                 [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag, t.copies]
+                                  for t in tenants])))
     return 0
 
 
