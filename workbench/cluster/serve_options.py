@@ -29,10 +29,16 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cluster_tenants(args: argparse.Namespace, domain, data: Path):
-    """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable."""
+    """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable, or
+    MasterKeyError when a master key is given (cluster mode does not encrypt yet: never serve in
+    the clear someone who asked for encryption)."""
     from workbench.cluster.cluster_tenants import ClusterTenants
     from workbench.cluster.link import ClusterUnavailable, NatsLink
+    from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError
 
+    if os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV):
+        raise MasterKeyError(f"cluster mode does not encrypt tenants yet (docs/cluster.md): unset {MASTER_KEY_ENV}"
+                                 f" and {MASTER_KEY_FILE_ENV} to serve them in the clear, or serve a single node")
     node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
     link = NatsLink(args.cluster, name=f"bf-{node}")
     replicas = min(3, len(link.urls))
