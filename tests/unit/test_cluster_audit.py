@@ -1,9 +1,12 @@
 """The chaos run's judges, on logs and ledgers made up at random (no NATS needed)."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
-from workbench.cluster.audit import Group, missing, positions_continue, writers_overlap
-from workbench.cluster.chaos_load import TenantRecord, ledger_faults
+pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '.[test]')")
+
+from workbench.cluster.audit import Group, missing, positions_continue, writers_overlap  # noqa: E402
+from workbench.cluster.chaos_load import TenantRecord, ledger_faults  # noqa: E402
 
 terms = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3)), min_size=1, max_size=30)  # (term step, groups)
 
