@@ -7,8 +7,10 @@ nothing here runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -23,9 +25,21 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
                              " (nats://h1:4222,nats://h2:4222,...); see docs/cluster.md")
     parser.add_argument("--node", metavar="NAME",
                         help=f"this node's name in the cluster (default: ${NODE_ENV}, else host-pid)")
+    add_lease_seconds(parser)
+
+
+def add_lease_seconds(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS, metavar="S",
                         help=f"a tenant's lease lasts S seconds unless renewed: how soon another node takes over"
-                             f" from a dead one (default {DEFAULT_LEASE_SECONDS:g})")
+                             f" from a dead one that still listens (default {DEFAULT_LEASE_SECONDS:g})")
+
+
+def nats_missing(command: str) -> bool:
+    """True, having said so, when the NATS client is not installed (`bf cluster`, `bf chaos`)."""
+    if importlib.util.find_spec("nats") is None:
+        print(f"bf {command}: needs nats-py: pip install -e '.[cluster]'", file=sys.stderr)
+        return True
+    return False
 
 
 def cluster_tenants(args: argparse.Namespace, domain, data: Path):

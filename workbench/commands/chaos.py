@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.bench.table import format_table
+from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 
@@ -24,19 +25,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="calls in flight per tenant's workload (default 8)")
     parser.add_argument("--calm-seconds", type=float, default=10.0, metavar="N",
                         help="seconds of load on one single node, then on the calm cluster, to compare (default 10)")
-    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S", help="tenants' lease TTL (default 3)")
+    add_lease_seconds(parser)
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed picks the same victims (default 1)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep every process's files and logs here (default: removed)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    try:
-        from workbench.cluster.chaos import run_chaos
-        from workbench.cluster.nats_servers import NatsServerMissing
-    except ImportError as error:
-        print(f"bf chaos: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+    if nats_missing("chaos"):
         return EXIT_CANNOT_RUN
+    from workbench.cluster.chaos import run_chaos
+    from workbench.cluster.nats_servers import NatsServerMissing
+
     try:
         report = run_chaos(project, args.seconds, args.tenants, args.nodes, args.in_flight, args.calm_seconds,
                            args.lease_seconds, args.seed, args.data, say=lambda line: print(line, flush=True))

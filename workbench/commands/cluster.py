@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.bench.table import format_table
+from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 from workbench.service.rpc import ServiceError
@@ -22,17 +23,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help=f"the cluster's folder: every process's files and log (default {DEFAULT_FOLDER}/ in the project)")
     parser.add_argument("--nodes", type=positive_int, default=3, metavar="N", help="bf nodes to start (up; default 3)")
-    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S",
-                        help="how long a tenant's lease lasts unless renewed (up; default 3)")
+    add_lease_seconds(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    try:
-        from workbench.cluster import local
-    except ImportError as error:
-        print(f"bf cluster: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+    if nats_missing("cluster"):
         return EXIT_FAILED
+    from workbench.cluster import local
+
     folder = args.data or project.root / DEFAULT_FOLDER
     return {"up": _up, "status": _status, "down": _down}[args.action](args, project, folder, local)
 
