@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/cluster.proto\x12\x02\x62\x66\"T\n\x0f\x43lusterLogGroup\x12#\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x13.bf.ClusterLogEvent\x12\x0e\n\x06writer\x18\x02 \x01(\t\x12\x0c\n\x04term\x18\x03 \x01(\x03\"b\n\x0f\x43lusterLogEvent\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\x12\x10\n\x08recorded\x18\x05 \x01(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x64omain/contracts/cluster.proto\x12\x02\x62\x66\"i\n\x0f\x43lusterLogGroup\x12#\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x13.bf.ClusterLogEvent\x12\x0e\n\x06writer\x18\x02 \x01(\t\x12\x0c\n\x04term\x18\x03 \x01(\x03\x12\x13\n\x0bthrough_seq\x18\x04 \x01(\x03\"b\n\x0f\x43lusterLogEvent\x12\x10\n\x08position\x18\x01 \x01(\x03\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\x12\x10\n\x08recorded\x18\x05 \x01(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'domain.contracts.cluster_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CLUSTERLOGGROUP']._serialized_start=38
-  _globals['_CLUSTERLOGGROUP']._serialized_end=122
-  _globals['_CLUSTERLOGEVENT']._serialized_start=124
-  _globals['_CLUSTERLOGEVENT']._serialized_end=222
+  _globals['_CLUSTERLOGGROUP']._serialized_end=143
+  _globals['_CLUSTERLOGEVENT']._serialized_start=145
+  _globals['_CLUSTERLOGEVENT']._serialized_end=243
 # @@protoc_insertion_point(module_scope)

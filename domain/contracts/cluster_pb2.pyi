@@ -7,14 +7,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ClusterLogGroup(_message.Message):
-    __slots__ = ("events", "writer", "term")
+    __slots__ = ("events", "writer", "term", "through_seq")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     WRITER_FIELD_NUMBER: _ClassVar[int]
     TERM_FIELD_NUMBER: _ClassVar[int]
+    THROUGH_SEQ_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[ClusterLogEvent]
     writer: str
     term: int
-    def __init__(self, events: _Optional[_Iterable[_Union[ClusterLogEvent, _Mapping]]] = ..., writer: _Optional[str] = ..., term: _Optional[int] = ...) -> None: ...
+    through_seq: int
+    def __init__(self, events: _Optional[_Iterable[_Union[ClusterLogEvent, _Mapping]]] = ..., writer: _Optional[str] = ..., term: _Optional[int] = ..., through_seq: _Optional[int] = ...) -> None: ...
 
 class ClusterLogEvent(_message.Message):
     __slots__ = ("position", "version", "type", "data", "recorded")

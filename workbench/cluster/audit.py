@@ -15,9 +15,10 @@ from pathlib import Path
 
 from domain.contracts.cluster_pb2 import ClusterLogGroup
 from workbench.cluster.link import NatsLink
-from workbench.cluster.replicated_log import ReplicatedLog, last_seq_of, read_groups
+from workbench.cluster.replicated_log import last_seq_of, read_groups
+from workbench.cluster.snapshots import pulled_log
 from workbench.core.domain import Domain
-from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.service.tenant import Tenant
 from workbench.tenancy.fingerprint import state_fingerprint
 
 
@@ -67,12 +68,7 @@ def tenant_fingerprint(link: NatsLink, domain: Domain, tenant: str, folder: Path
     """The state fingerprint of the tenant kept in `folder` (its log cache and state there,
     made if absent), once caught up with the cluster's log."""
     canon = importlib.import_module(f"{domain.project.domain}.compaction").CANON
-    log = ReplicatedLog(folder / LOG_FILE, link, tenant, writer)
-    try:
-        log.pull()
-    except BaseException:
-        log.close()
-        raise
+    log = pulled_log(folder, link, tenant, writer, lambda: 0)
     opened = Tenant(tenant, domain, folder, log=log)
     try:
         with opened.paused():

@@ -26,6 +26,7 @@ from workbench.bench.stress import percentile
 from workbench.cluster.audit import log_groups, missing, positions_continue, replayed_fingerprint, tenant_fingerprint, writers_overlap
 from workbench.cluster.chaos_load import Load, TenantRecord, answered, ledger_faults
 from workbench.cluster.client import ClusterClient
+from workbench.cluster.heartbeats import nodes_bucket, read_nodes
 from workbench.cluster.leases import Leases
 from workbench.cluster.link import NatsLink
 from workbench.cluster.local import LocalCluster, NodeFailed
@@ -44,6 +45,7 @@ class Kill:
     index: int
     at: float
     owned: list[str]  # tenants the killed node held
+    nats_healthy: bool  # every NATS server was up and current: a takeover then waits for no Raft election
 
 
 @dataclass
@@ -62,6 +64,8 @@ class ChaosReport:
     requests: int = 0
     outages: dict[str, tuple[float, float]] = field(default_factory=dict)  # tenant -> its longest gap between answers, and when it began
     failovers: list[float] = field(default_factory=list)
+    clean_failovers: list[float] = field(default_factory=list)  # those with no NATS server down or catching up
+    replica_lag: list[float] = field(default_factory=list)  # warm copies' lag, sampled each second while calm
 
     @property
     def fingerprints_equal(self) -> bool:
@@ -135,7 +139,9 @@ def _on_cluster(cluster: LocalCluster, project: Project, domain: Domain, names: 
     try:
         _create(client, cluster.addresses[0], names)
         calm = Load(client, project.domain, names, in_flight, seed)
+        lags = LagWatch(link, time.monotonic() + calm_seconds)
         report.calm_per_second = _timed(calm, calm_seconds)
+        report.replica_lag = lags.join()
         say(f"chaos: {report.seconds:g} s of load while processes are killed")
         load = Load(client, project.domain, names, in_flight, seed + 1000)
         load.start()
@@ -165,14 +171,15 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
         victims = [("node", i) for i in range(len(cluster.nodes)) if ("node", i) not in restarting]
         if len(victims) < 2:
             victims = []  # never every bf node
-        if all(server.healthy() for server in cluster.nats.servers):  # the last one killed has caught up
+        nats_healthy = all(server.healthy() for server in cluster.nats.servers)
+        if nats_healthy:  # the last one killed has caught up
             victims += [("nats", i) for i in range(len(cluster.nats.servers))]
         if not victims:
             continue
         kind, index = rng.choice(victims)
         owned = owners.of(cluster.nodes[index].name) if kind == "node" else []
         (cluster.nodes[index].kill if kind == "node" else cluster.nats.servers[index].kill)()
-        report.kills.append(Kill(kind, index, time.monotonic(), owned))
+        report.kills.append(Kill(kind, index, time.monotonic(), owned, nats_healthy))
         say(f"  {time.monotonic() - until + report.seconds:6.1f} s  kill -9 {kind} {index + 1}"
             f"{' (owner of ' + ', '.join(owned) + ')' if owned else ''}")
         restarting.add((kind, index))
@@ -183,6 +190,27 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
     for thread in restarts:
         thread.join()
     owners.join()
+
+
+class LagWatch:
+    """The warm copies' lag (how old the newest event was when it reached the copy), as the
+    nodes report it in their heartbeats, sampled each second until `until`."""
+
+    def __init__(self, link: NatsLink, until: float):
+        self._kv = nodes_bucket(link)
+        self._link, self._until, self.samples = link, until, []
+        self._thread = threading.Thread(target=self._watch, name="bf-chaos-lag", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while time.monotonic() < self._until:
+            time.sleep(1.0)
+            for beat in read_nodes(self._link, self._kv).values():
+                self.samples += [t["lag_s"] for t in beat["tenants"].values() if t["role"] == "replica"]
+
+    def join(self) -> list[float]:
+        self._thread.join()
+        return self.samples
 
 
 class OwnersWatch:
@@ -240,6 +268,8 @@ def _measure(records: list[TenantRecord], report: ChaosReport, started: float) -
             after = [t for t in by_tenant.get(tenant, []) if t > kill.at]
             if after:
                 report.failovers.append(after[0] - kill.at)
+                if kill.nats_healthy and not _nats_killed_within(report.kills, kill.at, after[0]):
+                    report.clean_failovers.append(after[0] - kill.at)
 
 
 def _check_writes(load: Load, records: list[TenantRecord], link: NatsLink, report: ChaosReport) -> None:
@@ -267,6 +297,10 @@ def _check_copies(cluster: LocalCluster, link: NatsLink, domain: Domain, names: 
         report.fingerprints[tenant] = copies
 
 
-def failover_figures(report: ChaosReport) -> tuple[float, float]:
-    ordered = sorted(report.failovers)
+def _nats_killed_within(kills: list[Kill], start: float, end: float) -> bool:
+    return any(k.kind == "nats" and start <= k.at <= end for k in kills)
+
+
+def failover_figures(failovers: list[float]) -> tuple[float, float]:
+    ordered = sorted(failovers)
     return percentile(ordered, 0.5), percentile(ordered, 0.99)

@@ -26,7 +26,8 @@ from workbench.service.limits import MAX_MESSAGE_BYTES
 from workbench.service.rpc import TENANT_METADATA
 
 ATTEMPT_SECONDS = 5.0
-RETRY_PAUSE = 0.05
+RETRY_PAUSE = 0.05  # doubled at each attempt up to MAX_RETRY_PAUSE: many callers retrying must not flood the nodes
+MAX_RETRY_PAUSE = 0.4
 _NEVER_SENT = {grpc.StatusCode.UNAVAILABLE}  # refused before the handler ran (no owner here, or no connection)
 
 
@@ -79,7 +80,7 @@ class ClusterClient:
                                   attempts, uncertain)
                 owner = owner_of(error)
                 address = owner if owner in self._channels and owner != address else self._next_address(address)
-                time.sleep(RETRY_PAUSE)
+                time.sleep(min(MAX_RETRY_PAUSE, RETRY_PAUSE * 2 ** min(attempts - 1, 4)))
 
     def _next_address(self, after: str | None = None) -> str:
         with self._lock:

@@ -13,8 +13,8 @@ lost closes the tenant here. Which tenants exist is a KV bucket too.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -25,13 +25,16 @@ from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.replicas import Replicas
-from workbench.cluster.replicated_log import CacheAhead, ReplicatedLog, ensure_stream
+from workbench.cluster.replicated_log import ensure_stream
+from workbench.cluster.snapshots import pulled_log
 from workbench.core.domain import Domain
 from workbench.service.forwarding import Forwarder, TenantElsewhere
-from workbench.service.tenant import LOG_FILE, Tenant
+from workbench.service.tenant import Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, check_tenant_name
 
 TENANTS_BUCKET = "bf_tenants"
+OWNER_MEMORY_SECONDS = 0.25
+REFUSED_MEMORY_SECONDS = 1.0  # an owner that refused a connection this recently is taken to be down
 _LOG = logging.getLogger("bf.cluster")
 
 
@@ -42,9 +45,11 @@ class ClusterTenants(Tenants):
         ensure_stream(link, replicas)
         self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
-        self.forwarder = Forwarder()
+        self._refused: dict[str, float] = {}  # owners' addresses that refused a connection, and when
+        self.forwarder = Forwarder(on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
+        self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that
         self._name_locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew_leases, name="bf-leases", daemon=True)
@@ -79,12 +84,12 @@ class ClusterTenants(Tenants):
             if tenant is not None and self._serving(name, tenant):
                 return tenant
             if tenant is not None:
-                self._drop(name)
+                self.drop(name)
             if not self._exists(name):
                 raise UnknownTenant(f"unknown tenant {name!r}: create it first (TenantService.CreateTenant)")
             lease = self.leases.held(name)
             if lease is None or not lease.valid():  # ours may have run out: take it anew, or learn whose it is
-                lease = self.leases.take(name)
+                lease = self._take(name)
             if isinstance(lease, Owner):
                 raise TenantElsewhere(name, lease.address, self.forwarder)
             try:
@@ -92,6 +97,25 @@ class ClusterTenants(Tenants):
             except BaseException:
                 self.leases.release(name)
                 raise
+
+    def _take(self, name: str) -> Lease | Owner:
+        """The lease, or its owner. An owner learnt is trusted for OWNER_MEMORY_SECONDS, so that
+        callers retrying while it is dead do not ask JetStream again and again; an owner whose
+        address refused a connection is down, and its lease is taken without waiting for the TTL."""
+        now = time.monotonic()
+        known = self._owners.get(name)
+        owner = known[0] if known is not None and now < known[1] else None
+        if owner is None:
+            lease = self.leases.take(name)
+            if not isinstance(lease, Owner):
+                self._owners.pop(name, None)
+                return lease
+            owner = lease
+            self._owners[name] = (owner, now + OWNER_MEMORY_SECONDS)
+        if now - self._refused.get(owner.address, -1e9) < REFUSED_MEMORY_SECONDS:
+            self._owners.pop(name, None)
+            return self.leases.take_from(name, owner)
+        return owner
 
     def _serving(self, name: str, tenant: Tenant) -> bool:
         lease = self.leases.held(name)
@@ -151,38 +175,20 @@ class ClusterTenants(Tenants):
         """The tenant from this node's cached log and state, caught up with the cluster's log."""
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = self._pulled_log(name, folder)
+        log = pulled_log(folder, self.link, name, self.node, lambda: self.term(name))
         try:
             return Tenant(name, self.domain, folder, log=log)
         except BaseException:
             log.close()
             raise
 
-    def _pulled_log(self, name: str, folder: Path) -> ReplicatedLog:
-        """The tenant's cached log, caught up with the cluster's (rebuilt when it knows more than the cluster)."""
-        log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
-        try:
-            log.pull()
-            return log
-        except CacheAhead as error:
-            log.close()
-            _LOG.warning("%s; rebuilding this node's copy of %r from the cluster", error, name)
-            shutil.rmtree(folder)
-            folder.mkdir(mode=0o700)
-            log = ReplicatedLog(folder / LOG_FILE, self.link, name, self.node, lambda: self._term(name))
-            log.pull()
-            return log
-        except BaseException:
-            log.close()
-            raise
-
-    def _term(self, name: str) -> int:
+    def term(self, name: str) -> int:
         lease: Lease | None = self.leases.held(name)
         if lease is None:
             raise LeaseLost(f"tenant {name!r}: this node does not hold its lease")
         return lease.check()
 
-    def _drop(self, name: str) -> None:
+    def drop(self, name: str) -> None:
         """Stop serving `name` here (lease lost or log stale): close it on a thread of its own,
         since a group may still be running (it will fail to append)."""
         with self._lock:
@@ -201,7 +207,7 @@ class ClusterTenants(Tenants):
                     self.leases.renew(name)
                 except LeaseLost:
                     _LOG.warning("lost the lease on %r: no longer serving it here", name)
-                    self._drop(name)
+                    self.drop(name)
                 except Exception as error:  # the cluster is unreachable for now: the next round tries again
                     _LOG.warning("could not renew the lease on %r: %s", name, error)
 

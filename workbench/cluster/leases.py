@@ -94,6 +94,20 @@ class Leases:
             self._held[tenant] = lease
         return lease
 
+    def take_from(self, tenant: str, owner: Owner) -> Lease | Owner:
+        """Take the lease from `owner`, known to be down (nothing listens at its address), without
+        waiting for it to expire: one update checked against the revision `owner` was read at.
+        Safe even if it was wrong: the log's fencing refuses the old owner's next append."""
+        asked = time.monotonic()
+        try:
+            revision = self.link.call(self.kv.update(tenant, self._value(0), last=owner.revision))
+        except KeyWrongLastSequenceError:  # it renewed, or another node took it first
+            return self.owner(tenant) or self.take(tenant)
+        lease = Lease(tenant, revision, revision, asked + self.ttl * SAFETY_SHARE)
+        with self._lock:
+            self._held[tenant] = lease
+        return lease
+
     def _reclaim(self, tenant: str, revision: int) -> int | None:
         try:
             return self.link.call(self.kv.update(tenant, self._value(0), last=revision))
@@ -120,6 +134,13 @@ class Leases:
             self.forget(tenant)
             raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
         lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
+
+    def hand_over(self, tenant: str, lease: Lease, node: str, address: str) -> None:
+        """Rewrite the lease to name `node` (in one revision-checked update) and forget it here;
+        that node takes it anew at its next call (KeyWrongLastSequenceError: it changed meanwhile)."""
+        value = json.dumps({"node": node, "address": address, "term": 0}).encode()
+        self.link.call(self.kv.update(tenant, value, last=lease.revision))
+        self.forget(tenant)
 
     def release(self, tenant: str) -> None:
         """Give the lease up now (a clean stop or a handover): the next node need not wait for the TTL."""

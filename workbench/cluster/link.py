@@ -26,7 +26,8 @@ from workbench.service.rpc import ServiceError
 _LOG = logging.getLogger("bf.cluster")
 READY_SECONDS = 30.0
 CALL_SECONDS = 5.0
-PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped  # the longest one JetStream request may take (a server died: the client reconnects)
+PROBE_SECONDS = 1.0
+CONNECT_SECONDS = 3.0  # one round of connection attempts over every server  # a server whose JetStream takes longer to answer at connection time is skipped  # the longest one JetStream request may take (a server died: the client reconnects)
 
 
 class Unavailable(ServiceError):
@@ -34,6 +35,9 @@ class Unavailable(ServiceError):
 
     def __init__(self, message: str):
         super().__init__(Code.UNAVAILABLE, message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ClusterUnavailable(Unavailable):
@@ -46,12 +50,13 @@ class NatsLink:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bf-nats", daemon=True)
         self._thread.start()
-        self.nc = self._connect(name, time.monotonic() + connect_seconds)
+        self.nc = self._connect(name, connect_seconds)
         self.js: JetStreamContext = self.nc.jetstream(timeout=CALL_SECONDS)
 
-    def _connect(self, name: str, deadline: float) -> nats.NATS:
-        """Connect to a server whose JetStream answers, trying each in turn until `deadline`
+    def _connect(self, name: str, seconds: float) -> nats.NATS:
+        """Connect to a server whose JetStream answers, trying each in turn for `seconds`
         (servers may still be starting, or one may have just restarted and not caught up yet)."""
+        deadline = time.monotonic() + seconds
         for attempt in itertools.count():
             first = attempt % len(self.urls)
             servers = self.urls[first:] + self.urls[:first]
@@ -59,9 +64,10 @@ class NatsLink:
                 nc = self.call(nats.connect(
                     servers=servers, name=name, dont_randomize=True, max_reconnect_attempts=-1,
                     reconnect_time_wait=0.2, connect_timeout=1, ping_interval=2, max_outstanding_pings=2,
-                    error_cb=_quiet, disconnected_cb=_quiet_event, reconnected_cb=_quiet_event))
-            except (OSError, ClusterUnavailable, nats.errors.NoServersError) as error:
-                last = str(error)
+                    error_cb=_quiet, disconnected_cb=_quiet_event, reconnected_cb=_quiet_event),
+                    timeout=CONNECT_SECONDS)
+            except (OSError, ClusterUnavailable, nats.errors.NoServersError):
+                last = "no server accepted a connection"
             else:
                 try:
                     self.call(nc.jetstream(timeout=PROBE_SECONDS).account_info(), timeout=PROBE_SECONDS + 1)
@@ -71,7 +77,8 @@ class NatsLink:
                     self.call(nc.close())
             if time.monotonic() > deadline:
                 self.close()
-                raise ClusterUnavailable(f"cannot reach JetStream at {','.join(self.urls)}: {last}")
+                raise ClusterUnavailable(f"cannot reach JetStream at {','.join(self.urls)} within"
+                                         f" {seconds:.0f} s: {last}")
             time.sleep(0.1)
         raise AssertionError("unreachable")
 
@@ -112,9 +119,21 @@ class NatsLink:
                 self.call(self.nc.close(), timeout=5)
         except Exception:
             pass  # closing a link to a dead cluster: nothing left to tell it
+        try:
+            asyncio.run_coroutine_threadsafe(_cancel_the_rest(), self._loop).result(5)
+        except Exception:
+            pass  # a loop that cannot even cancel: stop it anyway
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    """Cancel what still runs on the link's loop (a connection attempt given up on), so it ends quietly."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 async def _quiet(error: Exception) -> None:

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.cluster.nats_servers import NatsCluster, NatsServerMissing, free_port, wait_ready  # noqa: F401
+from workbench.cluster.child import Child
+from workbench.cluster.nats_servers import NatsCluster, free_port, wait_ready
 
 STATE_FILE = "cluster.json"
 START_SECONDS = 30.0
@@ -32,7 +33,7 @@ class NodeFailed(RuntimeError):
 
 
 @dataclass
-class BfNode:
+class BfNode(Child):
     number: int
     folder: Path
     port: int
@@ -50,10 +51,6 @@ class BfNode:
     @property
     def log_path(self) -> Path:
         return self.folder / "serve.log"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def start(self, project_root: Path, nats_urls: str, lease_seconds: float) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -76,20 +73,6 @@ class BfNode:
             time.sleep(0.05)
         self.kill()
         raise NodeFailed(f"bf node {self.name} did not start; see {self.log_path}")
-
-    def kill(self) -> None:
-        if self.running:
-            self.process.send_signal(signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.running:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class LocalCluster:

@@ -10,7 +10,6 @@ few seconds; `wait_ready` waits for it.
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from workbench.cluster.child import Child
 
 CLUSTER_NAME = "bf"
 READY_SECONDS = 30.0
@@ -46,7 +47,7 @@ def free_port() -> int:
 
 
 @dataclass
-class NatsServer:
+class NatsServer(Child):
     number: int
     folder: Path
     client_port: int
@@ -65,10 +66,6 @@ class NatsServer:
     @property
     def log_path(self) -> Path:
         return self.folder / "nats.log"
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
 
     def write_config(self, route_ports: list[int]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -95,21 +92,6 @@ class NatsServer:
         with open(self.log_path, "a") as log:
             self.process = subprocess.Popen([binary, "-c", str(self.config_path)], stdout=log, stderr=log,
                                             start_new_session=True)
-
-    def kill(self) -> None:
-        """kill -9: no goodbye to the cluster."""
-        if self.running:
-            self.process.send_signal(signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.running:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 class NatsCluster:

@@ -31,7 +31,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
-from workbench.service.event_log import EventLog, LoggedEvent
+from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
 STREAM = "BF_LOG"
 SUBJECT_PREFIX = "bf.log."
@@ -46,6 +46,18 @@ INSERT OR IGNORE INTO bf_stream(id, seq) VALUES (1, 0);
 
 class LogFenced(Unavailable):
     """This node's view of the tenant's log is stale: it may not append."""
+
+
+class CopyClosed(EventLogClosed, Unavailable):
+    """This node closed its copy of the tenant (it moved, or the lease was lost): try again,
+    the caller will be sent to the owner."""
+
+    def __init__(self, message: str):
+        Unavailable.__init__(self, message)
+
+
+class BehindSnapshot(RuntimeError):
+    """The cluster's log no longer holds the groups this copy lacks: a snapshot replaced them."""
 
 
 class CacheAhead(RuntimeError):
@@ -122,6 +134,10 @@ class ReplicatedLog(EventLog):
         """The stream sequence of the last message of the tenant this cache holds."""
         return self._seq
 
+    def _require_open(self) -> None:
+        if self._closed:
+            raise CopyClosed(f"tenant {self.tenant!r} was closed on this node (it moved, or its lease ran out)")
+
     def _before_store(self, appended: list[list[LoggedEvent]]) -> None:
         if self.stale:
             raise LogFenced(f"tenant {self.tenant!r}: this node's copy of the log is stale; it must catch up first")
@@ -174,8 +190,19 @@ class ReplicatedLog(EventLog):
                 batch = []
         return pulled
 
+    def load_snapshot(self, snapshot: ClusterLogGroup) -> None:
+        """Start an empty copy from a snapshot (snapshots.py): its events, and the stream sequence it stands for."""
+        with self._lock:
+            if self._last_position:
+                raise CacheAhead(f"tenant {self.tenant!r}: a snapshot only starts an empty copy")
+            self._acked_seq = snapshot.through_seq
+            self._store([[LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in snapshot.events]])
+
     def _check_continues(self, batch: list[list[LoggedEvent]], events: list[LoggedEvent]) -> None:
         before = batch[-1][-1].position if batch else self._last_position
+        if events and events[0].position > before + 1:
+            raise BehindSnapshot(f"tenant {self.tenant!r}: the log goes on at position {events[0].position},"
+                                 f" this copy ends at {before}")
         if events and events[0].position != before + 1:
             raise CacheAhead(f"tenant {self.tenant!r}: the cluster's log jumps from position {before}"
                              f" to {events[0].position}")

@@ -7,8 +7,10 @@ nothing here runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -23,16 +25,34 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
                              " (nats://h1:4222,nats://h2:4222,...); see docs/cluster.md")
     parser.add_argument("--node", metavar="NAME",
                         help=f"this node's name in the cluster (default: ${NODE_ENV}, else host-pid)")
+    add_lease_seconds(parser)
+
+
+def add_lease_seconds(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease-seconds", type=float, default=DEFAULT_LEASE_SECONDS, metavar="S",
                         help=f"a tenant's lease lasts S seconds unless renewed: how soon another node takes over"
-                             f" from a dead one (default {DEFAULT_LEASE_SECONDS:g})")
+                             f" from a dead one that still listens (default {DEFAULT_LEASE_SECONDS:g})")
+
+
+def nats_missing(command: str) -> bool:
+    """True, having said so, when the NATS client is not installed (`bf cluster`, `bf chaos`)."""
+    if importlib.util.find_spec("nats") is None:
+        print(f"bf {command}: needs nats-py: pip install -e '.[cluster]'", file=sys.stderr)
+        return True
+    return False
 
 
 def cluster_tenants(args: argparse.Namespace, domain, data: Path):
-    """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable."""
+    """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable, or
+    MasterKeyError when a master key is given (cluster mode does not encrypt yet: never serve in
+    the clear someone who asked for encryption)."""
     from workbench.cluster.cluster_tenants import ClusterTenants
     from workbench.cluster.link import ClusterUnavailable, NatsLink
+    from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError
 
+    if os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV):
+        raise MasterKeyError(f"cluster mode does not encrypt tenants yet (docs/cluster.md): unset {MASTER_KEY_ENV}"
+                                 f" and {MASTER_KEY_FILE_ENV} to serve them in the clear, or serve a single node")
     node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
     link = NatsLink(args.cluster, name=f"bf-{node}")
     replicas = min(3, len(link.urls))
@@ -49,3 +69,10 @@ def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
                      f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
                      f" NOT encrypted at rest (not yet in cluster mode)")
+
+
+def cluster_tenancy(tenants):
+    """bf.TenancyService for a cluster node: migration as a lease handover."""
+    from workbench.cluster.handover import ClusterTenancyService
+
+    return ClusterTenancyService(tenants)

@@ -27,6 +27,12 @@ class TenantStatus:
         """Events the owner's copy is behind the log (None when no owner reported)."""
         return self.head - self.positions[self.owner] if self.owner in self.positions else None
 
+    @property
+    def copies(self) -> str:
+        """The warm copies, each with how many events it is behind the log's head."""
+        return " ".join(f"{node}:{self.head - position}" for node, position in sorted(self.positions.items())
+                        if node != self.owner) or "-"
+
 
 def head_position(link: NatsLink, tenant: str) -> int:
     try:

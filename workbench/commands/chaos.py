@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.bench.console import table_lines
+from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
 
@@ -24,30 +25,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                         help="calls in flight per tenant's workload (default 8)")
     parser.add_argument("--calm-seconds", type=float, default=10.0, metavar="N",
                         help="seconds of load on one single node, then on the calm cluster, to compare (default 10)")
-    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S", help="tenants' lease TTL (default 3)")
+    add_lease_seconds(parser)
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="the same seed picks the same victims (default 1)")
     parser.add_argument("--data", type=Path, metavar="DIR", help="keep every process's files and logs here (default: removed)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    try:
-        from workbench.cluster.chaos import failover_figures, run_chaos
-        from workbench.cluster.nats_servers import NatsServerMissing
-    except ImportError as error:
-        print(f"bf chaos: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+    if nats_missing("chaos"):
         return EXIT_CANNOT_RUN
+    from workbench.cluster.chaos import run_chaos
+    from workbench.cluster.nats_servers import NatsServerMissing
+
     try:
         report = run_chaos(project, args.seconds, args.tenants, args.nodes, args.in_flight, args.calm_seconds,
                            args.lease_seconds, args.seed, args.data, say=lambda line: print(line, flush=True))
     except NatsServerMissing as error:
         print(f"bf chaos: {error}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    print("\n".join(report_lines(report, failover_figures(report))))
+    print("\n".join(report_lines(report)))
     return 0 if report.passed else EXIT_FAULT
 
 
-def report_lines(report, failover: tuple[float, float]) -> list[str]:
+def report_lines(report) -> list[str]:
     node_kills = sum(1 for k in report.kills if k.kind == "node")
     equal = "equal" if report.fingerprints_equal else "DIFFERENT"
     copies = sum(len(c) - 1 for c in report.fingerprints.values())
@@ -58,7 +58,9 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
         ["fingerprints (node copies, replay)", f"{equal}: {copies} copies of {len(report.fingerprints)} tenants"],
         ["availability (answered within 1 s)", f"{report.availability:.1%} of {report.requests:,} requests"],
         ["longest outage per tenant s (from)", "  ".join(f"{gap:.1f} ({at:.0f} s)" for gap, at in report.outages.values())],
-        ["failover p50 / p99 s", f"{failover[0]:.2f} / {failover[1]:.2f} ({len(report.failovers)} takeovers)"],
+        ["failover p50 / p99 s: every takeover", _failover(report.failovers)],
+        ["  no NATS server down meanwhile", _failover(report.clean_failovers)],
+        ["warm copies' lag p50 / max s (calm)", _lag(report.replica_lag)],
         ["requests/s: single node", report.single_per_second],
         ["requests/s: calm cluster", report.calm_per_second],
         ["requests/s: cluster under chaos", report.chaos_per_second],
@@ -70,3 +72,17 @@ def report_lines(report, failover: tuple[float, float]) -> list[str]:
     if not report.fingerprints_equal:
         lines += [f"FINGERPRINTS {tenant}: {copies}" for tenant, copies in report.fingerprints.items()]
     return lines
+
+
+def _lag(samples: list[float]) -> str:
+    if not samples:
+        return "-"
+    ordered = sorted(samples)
+    return f"{ordered[len(ordered) // 2]:.2f} / {ordered[-1]:.2f} ({len(ordered)} samples)"
+
+
+def _failover(failovers: list[float]) -> str:
+    from workbench.cluster.chaos import failover_figures
+
+    p50, p99 = failover_figures(failovers)
+    return f"{p50:.2f} / {p99:.2f} ({len(failovers)} takeovers)"

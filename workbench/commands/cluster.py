@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from workbench.bench.console import table_lines
+from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
+from workbench.service.rpc import ServiceError
 
 DEFAULT_FOLDER = "data/cluster"  # under the project (git ignores data/)
 EXIT_FAILED = 1
@@ -21,17 +23,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help=f"the cluster's folder: every process's files and log (default {DEFAULT_FOLDER}/ in the project)")
     parser.add_argument("--nodes", type=positive_int, default=3, metavar="N", help="bf nodes to start (up; default 3)")
-    parser.add_argument("--lease-seconds", type=float, default=3.0, metavar="S",
-                        help="how long a tenant's lease lasts unless renewed (up; default 3)")
+    add_lease_seconds(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
-    try:
-        from workbench.cluster import local
-    except ImportError as error:
-        print(f"bf cluster: needs nats-py ({error}): pip install -e '.[cluster]'", file=sys.stderr)
+    if nats_missing("cluster"):
         return EXIT_FAILED
+    from workbench.cluster import local
+
     folder = args.data or project.root / DEFAULT_FOLDER
     return {"up": _up, "status": _status, "down": _down}[args.action](args, project, folder, local)
 
@@ -43,7 +43,7 @@ def _up(args, project: Project, folder: Path, local) -> int:
         return EXIT_FAILED
     try:
         cluster = local.LocalCluster(folder, project.root, args.nodes, lease_seconds=args.lease_seconds).start()
-    except (local.NodeFailed, local.NatsServerMissing, RuntimeError) as error:
+    except (RuntimeError, ServiceError) as error:  # no nats-server, a node that did not start, NATS not ready
         print(f"bf cluster: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"bf cluster: up in {folder}")
@@ -85,8 +85,9 @@ def _status(args, project: Project, folder: Path, local) -> int:
                                  [[name, beat["address"], len(beat["tenants"]), seconds_since(beat)]
                                   for name, beat in sorted(nodes.items())])))
     print()
-    print("\n".join(table_lines(["tenant", "owner", "log head", "owner lag (events)"],
-                                 [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag] for t in tenants])))
+    print("\n".join(table_lines(["tenant", "owner", "log head", "owner lag (events)", "warm copies (events behind)"],
+                                 [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag, t.copies]
+                                  for t in tenants])))
     return 0
 
 

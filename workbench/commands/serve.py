@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenants
+from workbench.cluster.serve_options import add_cluster_arguments, cluster_tenancy, cluster_tenants
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.rpc import ServiceError
@@ -59,7 +59,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except (MasterKeyError, CertificateError, AuthError, ClientTokenError, ServiceError, LeftoverData) as error:
         print(f"bf serve: {error}", file=sys.stderr)
         return EXIT_CANNOT_LISTEN
-    tenancy = TenancyService(domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
+    tenancy = cluster_tenancy(tenants) if args.cluster else TenancyService(
+        domain, tenants, channel_credentials(args.tls / CA_CERT) if args.tls else None)
     # The request watch first: it counts the calls authentication refuses too.
     server = Server(domain, data, args.listen, args.workers, tenants, credentials, (tenancy,),
                     interceptors=(watch.interceptor, *interceptors))

@@ -20,7 +20,7 @@ from domain.contracts.service_pb2 import FollowReq, LoggedEvent
 from workbench.core.codes import Code
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog, EventLogClosed
-from workbench.service.rpc import ServiceError, add_service, async_server_stream, hold_tenant
+from workbench.service.rpc import ServiceError, add_service, async_server_stream, hold_tenant_on_loop
 from workbench.service.tenants import Tenants
 
 SERVICE = "bf.EventStreamService"
@@ -61,7 +61,7 @@ class EventStream:
     async def follow(self, request: FollowReq, context: grpc.aio.ServicerContext) -> AsyncIterator[LoggedEvent]:
         if request.after < 0:
             raise ServiceError(Code.INVALID_ARGUMENT, f"'after' must be 0 or more, got {request.after}")
-        tenant, release = hold_tenant(context, self.tenants)
+        tenant, release = await hold_tenant_on_loop(context, self.tenants)
         log = tenant.log
         call = object()
         with self._lock:

@@ -10,7 +10,7 @@ address in the trailing metadata `x-bf-owner`, which the shipped clients follow.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import grpc
 
@@ -41,8 +41,11 @@ class TenantElsewhere(ServiceError):
 class Forwarder:
     """One channel per owner's address, on the server's loop."""
 
-    def __init__(self, credentials: grpc.ChannelCredentials | None = None):
+    def __init__(self, credentials: grpc.ChannelCredentials | None = None,
+                 on_refused: Callable[[str], None] | None = None):
+        """`on_refused(address)`: the owner at `address` refused the connection (nothing listens there)."""
         self._credentials = credentials
+        self._on_refused = on_refused
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     async def forward(self, elsewhere: TenantElsewhere, path: str, request: Any, response_type: type,
@@ -58,6 +61,11 @@ class Forwarder:
             return await call(request, metadata=passed_on,
                               timeout=min(remaining, FORWARD_SECONDS) if remaining else FORWARD_SECONDS)
         except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.UNAVAILABLE and "Connection refused" in (error.details() or ""):
+                if self._on_refused is not None:
+                    self._on_refused(elsewhere.address)
+                raise ServiceError(Code.UNAVAILABLE, f"{elsewhere.message}; it is not listening (down or restarting)",
+                                   elsewhere.trailing) from None
             if error.code() == grpc.StatusCode.UNAVAILABLE and not _has_owner(error):
                 # The owner is out of reach (it may have died mid-call): the caller retries, here or there.
                 raise ServiceError(Code.UNAVAILABLE, f"{elsewhere.message}; it did not answer: {error.details()}",
@@ -68,7 +76,10 @@ class Forwarder:
     def _channel(self, address: str) -> grpc.aio.Channel:
         channel = self._channels.get(address)
         if channel is None:
-            options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
+            options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                       # an owner that restarts is dialled again within a second, not after minutes of backoff
+                       ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
+                       ("grpc.max_reconnect_backoff_ms", 1000)]
             channel = (grpc.aio.secure_channel(address, self._credentials, options) if self._credentials
                        else grpc.aio.insecure_channel(address, options))
             self._channels[address] = channel
