@@ -97,8 +97,8 @@ async def _show(exploration: Exploration, serve: bool) -> None:
     say_rejected_queries()
     url = await server.serve()
     print(f"Datasette: {url}  (Ctrl+C stops)", flush=True)
-    if steps:
-        print(f"  each step's state: {server.base_url}/<{', '.join(path.stem for path in steps)}>", flush=True)
+    for path in steps:
+        print(f"  after {path.stem}: {server.url_of(path.stem)}", flush=True)
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:
