@@ -43,11 +43,13 @@ EXPORT_CHOICES = [f"{verb} as {kind.upper() if kind != 'md' else 'Markdown'}" fo
 
 
 def browser_available() -> bool:
+    """A browser that opens beside the app: none over ssh or without a display. A
+    console browser (lynx, w3m) does not count: it would take over the app's terminal."""
     try:
-        webbrowser.get()
+        browser = webbrowser.get()
     except webbrowser.Error:
         return False
-    return True
+    return type(browser) is not webbrowser.GenericBrowser
 
 
 def outcome_text(data: dict, location: str) -> Text:
