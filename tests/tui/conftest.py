@@ -3,28 +3,17 @@ purpose, the real domain and themes; and an app on it fed by InProcessEngine."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from tests.tui.in_process_engine import InProcessEngine
-from workbench.config import find_project
+from tests.tui.scenes import make_shop
 from workbench.tui.app import WorkbenchApp
 from workbench.tui.settings import Settings
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
 def shop(project, tmp_path):
-    root = tmp_path / "shop"
-    root.mkdir()
-    shutil.copy(project.root / "pyproject.toml", root)
-    (root / "domain").symlink_to(project.root / "domain")
-    shutil.copytree(FIXTURES / "specs", root / "specs")
-    shutil.copytree(project.root / "themes", root / "themes")
-    return find_project(root)
+    return make_shop(tmp_path, project)
 
 
 @pytest.fixture

@@ -252,3 +252,16 @@ async def test_a_rejected_request_is_named_with_its_code(make_app):
         outcome = rendered(screen.query_one("#explore-outcome", Static)).splitlines()
         assert outcome[0].startswith("✔ passed  a duplicate sku is rejected")
         assert outcome[1] == "the request was rejected: AlreadyExists (sku already exists: cola)"
+
+
+def test_only_a_browser_beside_the_app_counts(monkeypatch):
+    import webbrowser
+
+    def no_browser():
+        raise webbrowser.Error("could not locate runnable browser")
+
+    for found, expected in ((lambda: webbrowser.BackgroundBrowser("firefox"), True),
+                            (lambda: webbrowser.GenericBrowser("lynx"), False),  # would take over the terminal
+                            (no_browser, False)):
+        monkeypatch.setattr(webbrowser, "get", found)
+        assert explore_module.browser_available() is expected

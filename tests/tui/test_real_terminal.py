@@ -44,3 +44,39 @@ def test_bf_ui_starts_shows_the_tree_and_quits_cleanly(shop, tmp_path):
         wait_for(session, "EXITED 0", seconds=15)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_at_80x24_every_key_fits_and_explore_travels_and_cleans_up(shop, tmp_path):
+    session = f"bf-test-{uuid.uuid4().hex[:8]}"
+    command = (f"BF_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))} {shlex.quote(sys.executable)} -m workbench.cli "
+               f"ui {shlex.quote(str(shop.root))}; echo EXITED $?; sleep 30")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
+                   env={**os.environ, "TERM": "xterm-256color"})
+
+    def keys(*names: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", session, *names], check=True)
+
+    try:
+        screen = wait_for(session, "products 2✔ 2✘")
+        footer = screen.splitlines()[-1]
+        for hint in ("/ Filter", "e Edit", "x Explore", "p Perf", "f1 Help", "^p Palette"):
+            assert hint in footer, f"{hint!r} is not in the footer at 80 columns: {footer!r}"
+        keys("/")
+        keys("-l", "duplicate sku")
+        keys("Enter")
+        wait_for(session, "✔ a duplicate sku is reje…")  # cut to the pane, with an ellipsis
+        keys("Down", "Down")
+        time.sleep(0.5)
+        keys("x")
+        screen = wait_for(session, "WHEN    AddProductsReq rejected", seconds=60)
+        assert "✔ passed  a duplicate sku is rejected" in screen
+        assert "the request was rejected: AlreadyExists (sku already exists: cola)" in screen
+        assert "GIVEN 1 ProductAdded" in screen
+        assert (shop.root / ".bf" / "explore" / "specs-products-add-spec-4.db").exists()
+        keys("Escape")
+        wait_for(session, "products 1✔")
+        keys("q")
+        wait_for(session, "EXITED 0", seconds=15)
+        assert not (shop.root / ".bf" / "explore" / "specs-products-add-spec-4.db").exists(), "removed on leaving"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

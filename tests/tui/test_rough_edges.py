@@ -37,3 +37,24 @@ async def test_a_spec_file_broken_while_the_app_runs_is_named_and_the_cursor_sta
         await settle(pilot)
         assert "cannot read" not in rendered(screen.query_one(RunStatus))
         assert "add.spec 2✔ 2✘" in tree_labels(app)
+
+
+def plain_lines(renderable, width: int) -> list[str]:
+    from rich.console import Console
+
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return [line.rstrip() for line in console.export_text().splitlines()]
+
+
+def test_a_narrow_diff_puts_expected_over_actual_and_never_cuts_a_word(shop, domain):
+    from tests.tui.test_models import index_of, rows_for
+    from workbench.tui.widgets.diff_view import DiffRows
+
+    rows = rows_for(index_of(shop, domain), domain, "specs/locations/add.spec#2")
+    narrow = plain_lines(DiffRows(rows), 46)  # the diff pane of an 80-column terminal
+    assert narrow[:3] == ["Status  differs", "  - OK", "  + NotFound (location not found: UID(9))"]
+    assert all(len(line) <= 46 for line in narrow)
+    wide = plain_lines(DiffRows(rows), 100)
+    status = next(line for line in wide if line.lstrip().startswith("Status"))
+    assert status.split() == ["Status", "OK", "NotFound", "(location", "not", "found:", "UID(9))", "differs"]

@@ -20,7 +20,7 @@ from workbench.explore.pick import NoSuchSpec, pick_spec
 from workbench.explore.step_text import exploration_json, json_default, step_lines
 from workbench.explore.steps import Exploration, explore_spec
 from workbench.specs.loader import load_specs
-from workbench.specs.report import TextReport
+from workbench.specs.report import TextReport, relative
 from workbench.specs.runner import ERROR, PASS
 from workbench.watch.spec_ids import relative_file, spec_id
 
@@ -77,9 +77,9 @@ def tell(exploration: Exploration, steps: bool) -> None:
             print()
             print("\n".join(step_lines(exploration, step)))
             if step.path:
-                print(f"  state: {step.path}")
+                print(f"  state: {relative(step.path)}")
         print()
-    print(f"state: {exploration.state_path}")
+    print(f"state: {relative(exploration.state_path)}")
 
 
 async def _show(exploration: Exploration, serve: bool) -> None:
@@ -97,8 +97,8 @@ async def _show(exploration: Exploration, serve: bool) -> None:
     say_rejected_queries()
     url = await server.serve()
     print(f"Datasette: {url}  (Ctrl+C stops)", flush=True)
-    if steps:
-        print(f"  each step's state: {server.base_url}/<{', '.join(path.stem for path in steps)}>", flush=True)
+    for path in steps:
+        print(f"  after {path.stem}: {server.url_of(path.stem)}", flush=True)
     try:
         await asyncio.Event().wait()
     except asyncio.CancelledError:

@@ -20,9 +20,11 @@ class Key:
     help: str  # a sentence, for F1 and the palette
     show: bool = True  # in the footer
     priority: bool = False  # works even when a text input has focus
+    footer: str | None = None  # a shorter label for the footer, so every key fits in 80 columns
 
     def binding(self) -> Binding:
-        return Binding(self.key, self.action, self.label, show=self.show, id=self.id, priority=self.priority)
+        return Binding(self.key, self.action, self.footer or self.label, show=self.show, id=self.id,
+                       priority=self.priority)
 
 
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
@@ -37,18 +39,22 @@ APP_KEYS = (
 )
 
 MAIN_KEYS = (
-    Key("main.quit", "q", "app.quit", "Quit", "Quit the workbench."),
+    Key("main.quit", "q", "app.quit", "Quit", "Quit the workbench.", show=False),  # known; the footer needs the room
     Key("main.filter", "slash", "filter", "Filter", "Filter specs by name, message type or field value."),
     Key("main.clear_filter", "escape", "clear_filter", "Clear", "Clear the filter and show every spec.", show=False),
-    Key("main.run_all", "a", "run_all", "Run all", "Run every spec."),
-    Key("main.rerun_failed", "f", "rerun_failed", "Rerun failed", "Run again the specs that failed or crashed."),
-    Key("main.next_failure", "n", "next_failure", "Next failure", "Select the next spec that is not passing."),
-    Key("main.copy", "y", "copy", "Copy", "Copy the selected failure as text (the spec's text when it passes)."),
+    Key("main.run_all", "a", "run_all", "Run all", "Run every spec.", show=False),  # saves rerun it: seldom needed
+    Key("main.rerun_failed", "f", "rerun_failed", "Rerun failed", "Run again the specs that failed or crashed.",
+        footer="Failed"),
+    Key("main.next_failure", "n", "next_failure", "Next failure", "Select the next spec that is not passing.",
+        footer="Next ✘"),
+    Key("main.copy", "y", "copy", "Copy", "Copy the selected failure as text (the spec's text when it passes).",
+        show=False),
     Key("main.edit", "e", "edit_spec", "Edit", "Open the selected spec (or spec file) in $EDITOR, at its line."),
     Key("main.edit_feature", "E", "edit_feature", "Edit feature",
         "Open the feature that serves the selected spec's request in $EDITOR.", show=False),
     Key("main.explore", "x", "explore", "Explore", "Run the selected spec, keep its state and open it in Datasette."),
-    Key("main.catalogue", "c", "catalogue", "Catalogue", "Every request, response and event type, and its specs."),
+    Key("main.catalogue", "c", "catalogue", "Catalogue", "Every request, response and event type, and its specs.",
+        footer="Types"),
     Key("main.perf", "p", "perf", "Perf", "Run the perf benchmark and watch specs/s and events/s."),
     Key("main.server", "s", "server", "Server",
         "Watch running bf serve nodes live: requests/s, latency, refusals, tenants (bf top)."),

@@ -7,12 +7,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import Header, Input, OptionList
 from textual.widgets.option_list import Option
 
 from workbench.tui.catalogue import INFRA, MessageInfo, build_catalogue
 from workbench.tui.keys import CATALOGUE_KEYS, bindings
 from workbench.tui.marks import mark
+from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.message_details import MessageDetails
 
 
@@ -34,7 +35,7 @@ class CatalogueScreen(Screen):
             with Vertical(id="catalogue-detail"):
                 yield MessageDetails(id="catalogue-fields")
                 yield OptionList(id="catalogue-specs")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.infos = build_catalogue(self.app.domain.registry, self.app.index.entries())

@@ -23,7 +23,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from workbench.explore.cache import cache_dir, explore_files
 from workbench.explore.result_export import FORMATS, export
@@ -33,6 +33,7 @@ from workbench.tui.keys import EXPLORE_KEYS, bindings
 from workbench.tui.screens.pick import PickScreen
 from workbench.tui.spec_index import SpecEntry
 from workbench.tui.sql_completion import Schema
+from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.schema_tree import SchemaTree
 from workbench.tui.widgets.sql_console import FIRST_QUERY, SqlConsole
 from workbench.tui.widgets.step_changes import StepChanges
@@ -42,17 +43,19 @@ EXPORT_CHOICES = [f"{verb} as {kind.upper() if kind != 'md' else 'Markdown'}" fo
 
 
 def browser_available() -> bool:
+    """A browser that opens beside the app: none over ssh or without a display. A
+    console browser (lynx, w3m) does not count: it would take over the app's terminal."""
     try:
-        webbrowser.get()
+        browser = webbrowser.get()
     except webbrowser.Error:
         return False
-    return True
+    return type(browser) is not webbrowser.GenericBrowser
 
 
-def outcome_text(data: dict) -> Text:
+def outcome_text(data: dict, location: str) -> Text:
     """The spec's outcome, first thing on the screen."""
     verdict = data["verdict"]
-    where = f"  ({verdict['file']}:{verdict['line']})"
+    where = f"  ({location})"
     if verdict["status"] == "error":
         last = (verdict["error"] or "").strip().splitlines()[-1:] or ["?"]
         return Text.assemble(("! crashed  ", "bold red"), verdict["name"], where, "\n", (last[0], "red"))
@@ -97,7 +100,7 @@ class ExploreScreen(Screen):
                 with VerticalScroll(id="step-changes-box"):
                     yield StepChanges(id="step-changes")
                 yield SqlConsole(self.app.settings.sql_history(), id="sql-console")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(SqlConsole).schema = self.schema
@@ -115,7 +118,7 @@ class ExploreScreen(Screen):
         if self.data is None:
             banner.update(Text(f"{self.entry.spec.name} could not run:\n{problem}", style="red"))
             return
-        banner.update(outcome_text(self.data))
+        banner.update(outcome_text(self.data, f"{self.entry.file}:{self.entry.spec.line}"))
         steps = [Path(step["path"]) for step in self.data["steps"] if step["path"]]
         self.server = ExploreServer(Path(self.data["state"]), steps)
         await self.server.start()

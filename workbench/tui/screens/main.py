@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from workbench.core.ids import show_uids
 from workbench.specs.compare import Difference
@@ -23,6 +23,7 @@ from workbench.tui.screens.server import ServerScreen
 from workbench.tui.spec_index import SpecEntry
 from workbench.tui.widgets.diff_view import DiffView
 from workbench.tui.widgets.feature_doc import FeatureDoc
+from workbench.tui.widgets.key_footer import KeyFooter
 from workbench.tui.widgets.run_status import RunStatus
 from workbench.tui.widgets.spec_tree import NodeData, SpecTree
 from workbench.tui.widgets.spec_view import SpecView
@@ -52,7 +53,7 @@ class MainScreen(Screen):
                 yield SpecView(id="spec-view")
                 yield DiffView(id="diff-view")
                 yield FeatureDoc(id="feature-doc")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

@@ -4,7 +4,7 @@ marked; a crash shows its traceback."""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -15,6 +15,7 @@ from workbench.tui.diff_rows import CHANGED, EXTRA, MISSING, SAME, DiffRow, diff
 
 _ROW_STYLES = {SAME: "", CHANGED: "bold", MISSING: "bold red", EXTRA: "bold yellow"}
 _STATE_WORDS = {SAME: "", CHANGED: "differs", MISSING: "missing", EXTRA: "extra"}
+SIDE_BY_SIDE_MIN = 64  # narrower (an 80-column terminal), expected and actual go one under the other
 
 
 def message_text(text: str, fields: set[str], style: str) -> Text:
@@ -58,24 +59,50 @@ class DiffView(Static):
             parts.append(Text(verdict.get("error") or "", style="magenta"))
         else:
             differences = [Difference(d["path"], d["expected"], d["actual"]) for d in verdict["differences"]]
-            parts.append(self._table(diff_rows(spec, differences, verdict.get("actual"))))
+            parts.append(DiffRows(diff_rows(spec, differences, verdict.get("actual"))))
             parts.append(Text("\n".join(f"  {show_uids(str(d))}" for d in differences), style="bright_black"))
         self.update(Group(*parts))
 
-    @staticmethod
-    def _table(rows: list[DiffRow]) -> Table:
+
+
+class DiffRows:
+    """Side by side when the pane is wide enough; otherwise each row's expected
+    and actual one under the other, so no value is cut inside a word."""
+
+    def __init__(self, rows: list[DiffRow]):
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.side_by_side() if options.max_width >= SIDE_BY_SIDE_MIN else self.stacked()
+
+    def _texts(self, row: DiffRow) -> tuple[Text, Text]:
+        expected = message_text(row.expected, row.fields, "bold reverse green")
+        actual = message_text(row.actual, row.fields, "bold reverse red")
+        if row.state == CHANGED and not row.fields:
+            expected.stylize("green")
+            actual.stylize("red")
+        return expected, actual
+
+    def side_by_side(self) -> Table:
         table = Table(expand=True, show_lines=False, box=None, padding=(0, 1))
         table.add_column("", no_wrap=True, style="bold")
-        table.add_column("expected", ratio=1, overflow="fold")
-        table.add_column("actual", ratio=1, overflow="fold")
+        table.add_column("expected", overflow="fold")  # widths follow the content: no empty half
+        table.add_column("actual", overflow="fold")
         table.add_column("", no_wrap=True)
-        for row in rows:
+        for row in self.rows:
             row_style = _ROW_STYLES[row.state]
-            expected = message_text(row.expected, row.fields, "bold reverse green")
-            actual = message_text(row.actual, row.fields, "bold reverse red")
-            if row.state == CHANGED and not row.fields:
-                expected.stylize("green")
-                actual.stylize("red")
-            table.add_row(row.label, expected, actual, Text(_STATE_WORDS[row.state], style=row_style or "dim"),
+            table.add_row(row.label, *self._texts(row), Text(_STATE_WORDS[row.state], style=row_style or "dim"),
                           style=row_style)
         return table
+
+    def stacked(self) -> Group:
+        lines = []
+        for row in self.rows:
+            lines.append(Text.assemble((row.label, "bold"), "  ", (_STATE_WORDS[row.state], _ROW_STYLES[row.state] or "dim")))
+            expected, actual = self._texts(row)
+            if row.state == SAME:
+                lines.append(Text.assemble("    ", expected))
+                continue
+            lines.append(Text.assemble(("  - ", "green"), expected))
+            lines.append(Text.assemble(("  + ", "red"), actual))
+        return Group(*lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -125,6 +126,18 @@ class SpecTree(Tree[NodeData]):
                 return label.append(" (cannot read)", style="bold red")  # its old counts would be stale
             return label + counts
         return Text(data.key.removeprefix("area:"), style="bold underline") + counts
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The label, ending in `…` when the pane is too narrow for it (an 80-column
+        terminal), instead of cut mid-word with a scrollbar under the tree."""
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth - 1
+        if room > 8 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         event.stop()
