@@ -183,15 +183,3 @@ def test_a_compaction_through_the_service_is_counted_and_logged(domain, tmp_path
     assert scraped.value("bf_maintenance_pause_seconds_count", operation="compact") == 1
     (line,) = [line for line in log_lines() if line["event"] == "compact"]
     assert line["tenant"] == "acme" and line["outcome"] == "ok" and line["events_before"] == done.events_before
-
-
-def test_a_stream_counts_the_requests_it_carried_but_not_its_time_as_load():
-    metrics = ServiceMetrics()
-    metrics.stream_done("bf.BulkService.Run", "acme", "OK", 2.0, 500, 500)
-    metrics.stream_done("bf.EventStreamService.Follow", "acme", "CANCELLED", 3600.0, 1, 20)
-    metrics.stream_done("bf.BulkService.Run", "acme", "OK", 0.1, 0, 0)  # an empty stream is still one call
-    scraped = parse(generate_latest(metrics.registry).decode())
-    assert scraped.by("bf_requests_total", "method") == {"bf.BulkService.Run": 501, "bf.EventStreamService.Follow": 1}
-    assert scraped.value("bf_tenant_request_seconds_total") == 0
-    assert scraped.value("bf_stream_messages_total", method="bf.BulkService.Run", direction="received") == 500
-    assert scraped.value("bf_stream_seconds_count") == 3

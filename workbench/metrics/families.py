@@ -84,8 +84,7 @@ class ServiceMetrics(Observer):
         latency.observe(seconds)
 
     def stream_done(self, method: str, tenant: str, code: str, seconds: float, received: int, sent: int) -> None:
-        # Its requests are the messages it carried; its time is not the tenant's load (a Follow waits for hours).
-        self.counts.add(method, tenant, code, 0.0, max(1, received))
+        self.counts.add(method, tenant, code, seconds)
         self.stream_seconds.labels(method).observe(seconds)
         self.stream_messages.labels(method, "received").inc(received)
         self.stream_messages.labels(method, "sent").inc(sent)
@@ -145,8 +144,7 @@ class _RequestFamilies:
     def collect(self):
         snapshot = self.counts.snapshot()
         requests = CounterMetricFamily(
-            f"{PREFIX}_requests", "Requests by method, tenant (the busiest named, the rest \"other\") and status code;"
-                                  " a stream counts the request messages it carried.",
+            f"{PREFIX}_requests", "Calls by method, tenant (the busiest named, the rest \"other\") and status code.",
             labels=["method", "tenant", "code"])
         for (method, tenant, code), count in sorted(snapshot.requests.items()):
             requests.add_metric([method, tenant, code], count)

@@ -36,11 +36,10 @@ class RequestCounts:
         self._base: dict[Key, int] = {}  # a named tenant's counts when it was named (they stay in "other")
         self._seconds_base: dict[str, float] = {}
 
-    def add(self, method: str, tenant: str, code: str, seconds: float, requests: int = 1) -> None:
-        """`requests`: a stream counts the request messages it carried (at least one)."""
+    def add(self, method: str, tenant: str, code: str, seconds: float) -> None:
         key = (method, tenant, code)
         with self._lock:
-            self._requests[key] = self._requests.get(key, 0) + requests
+            self._requests[key] = self._requests.get(key, 0) + 1
             self._seconds[tenant] = self._seconds.get(tenant, 0.0) + seconds
 
     def by_code(self) -> Counter[str]:
