@@ -183,3 +183,13 @@ def test_a_compaction_through_the_service_is_counted_and_logged(domain, tmp_path
     assert scraped.value("bf_maintenance_pause_seconds_count", operation="compact") == 1
     (line,) = [line for line in log_lines() if line["event"] == "compact"]
     assert line["tenant"] == "acme" and line["outcome"] == "ok" and line["events_before"] == done.events_before
+
+
+def test_a_stream_counts_once_and_its_time_is_not_load():
+    metrics = ServiceMetrics()
+    metrics.stream_done("bf.EventStreamService.Follow", "acme", "CANCELLED", 3600.0, 1, 20)
+    scraped = parse(generate_latest(metrics.registry).decode())
+    assert scraped.value("bf_requests_total", method="bf.EventStreamService.Follow", code="CANCELLED") == 1
+    assert scraped.value("bf_tenant_request_seconds_total") == 0
+    assert scraped.value("bf_stream_messages_total", direction="sent") == 20
+    assert scraped.value("bf_stream_seconds_sum") == 3600.0
