@@ -84,3 +84,16 @@ async def test_the_server_keys_are_in_the_palette_and_help(make_app):
         help_text = "\n".join(str(app.screen.query_one(DataTable).get_row_at(i)[2])
                               for i in range(app.screen.query_one(DataTable).row_count))
         assert "server.sort" in help_text and "server.nodes" in help_text
+
+
+async def test_the_nodes_typed_are_watched_again_next_time(make_app):
+    async with running(make_app()) as pilot:
+        await press(pilot, "s")
+        await pilot.press(*"127.0.0.1:1 127.0.0.1:2")
+        await press(pilot, "enter")
+    async with running(make_app()) as pilot:  # the same config folder: a later session
+        await press(pilot, "s")
+        screen = pilot.app.screen
+        assert screen.addresses == ["127.0.0.1:1", "127.0.0.1:2"]
+        assert [panel.address for panel in screen.query(NodePanel)] == screen.addresses
+        assert not screen.query_one("#server-nodes", Input).display

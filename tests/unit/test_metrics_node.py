@@ -4,6 +4,7 @@ and its counters move with the load."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -96,3 +97,16 @@ def test_the_metrics_address_is_checked_before_anything_starts(project, tmp_path
     assert done.returncode == 2
     assert "bad metrics address 'nowhere:port'" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "tenants").exists()
+
+
+def test_a_metrics_port_in_use_stops_the_node_with_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "workbench.cli", "serve", "--data", str(tmp_path),
+                               "--listen", "127.0.0.1:0", "--metrics", f"127.0.0.1:{port}"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+    assert "listening on" not in done.stdout  # never announced: nobody was told to call it

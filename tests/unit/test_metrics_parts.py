@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import logging
 import random
 from collections import Counter
@@ -183,3 +184,40 @@ def test_a_compaction_through_the_service_is_counted_and_logged(domain, tmp_path
     assert scraped.value("bf_maintenance_pause_seconds_count", operation="compact") == 1
     (line,) = [line for line in log_lines() if line["event"] == "compact"]
     assert line["tenant"] == "acme" and line["outcome"] == "ok" and line["events_before"] == done.events_before
+
+
+def test_a_stream_counts_once_and_its_time_is_not_load():
+    metrics = ServiceMetrics()
+    metrics.stream_done("bf.EventStreamService.Follow", "acme", "CANCELLED", 3600.0, 1, 20)
+    scraped = parse(generate_latest(metrics.registry).decode())
+    assert scraped.value("bf_requests_total", method="bf.EventStreamService.Follow", code="CANCELLED") == 1
+    assert scraped.value("bf_tenant_request_seconds_total") == 0
+    assert scraped.value("bf_stream_messages_total", direction="sent") == 20
+    assert scraped.value("bf_stream_seconds_sum") == 3600.0
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.floats(0.0001, 20.0), min_size=1, max_size=200), st.lists(st.floats(0.0001, 20.0), max_size=50),
+       st.sampled_from([0.5, 0.9, 0.99]))
+def test_a_quantile_from_bucket_deltas_lies_in_the_bucket_of_the_true_one(before, now, share):
+    """Against the exact quantile of what was observed between two scrapes."""
+    from workbench.metrics.families import LATENCY_BUCKETS
+    from workbench.metrics.top_figures import quantile
+
+    def buckets(values):
+        bounds = [*LATENCY_BUCKETS, float("inf")]
+        return [(bound, float(sum(1 for v in values if v <= bound))) for bound in bounds]
+
+    estimate = quantile(share, buckets(before), buckets(before + now))
+    if not now:
+        assert estimate == 0.0
+        return
+    ordered = sorted(now)
+    truth = ordered[max(1, math.ceil(share * float(len(ordered)))) - 1]  # the rank the estimate looks for
+    bounds = [0.0, *LATENCY_BUCKETS, float("inf")]
+    upper = next(i for i, bound in enumerate(bounds) if truth <= bound)
+    lowest, highest = bounds[upper - 1], bounds[upper]
+    if highest == float("inf"):
+        assert estimate == LATENCY_BUCKETS[-1]  # beyond the last bucket: its bound, as Prometheus says
+    else:
+        assert lowest <= estimate <= highest

@@ -36,6 +36,10 @@ def _handlers() -> dict[str, grpc.RpcMethodHandler]:
     def client_stream_on_thread(requests, context):
         return b"".join(requests)
 
+    async def server_stream_by_writes(request, context):
+        await context.write(request)
+        await context.write(request)
+
     async def bidi(requests, context):
         async for request in requests:
             yield request
@@ -48,6 +52,7 @@ def _handlers() -> dict[str, grpc.RpcMethodHandler]:
         "ClientStream": grpc.stream_unary_rpc_method_handler(client_stream),
         "ClientStreamOnThread": grpc.stream_unary_rpc_method_handler(client_stream_on_thread),
         "Bidi": grpc.stream_stream_rpc_method_handler(bidi),
+        "Writes": grpc.unary_stream_rpc_method_handler(server_stream_by_writes),
     }
 
 
@@ -98,10 +103,12 @@ async def test_every_kind_of_method_is_counted_with_tenant_and_code(watched):
     assert await channel.stream_unary(f"/{SERVICE}/ClientStream")(iter([b"a", b"b"]), metadata=tenant) == b"ab"
     assert await channel.stream_unary(f"/{SERVICE}/ClientStreamOnThread")(iter([b"c", b"d", b"e"])) == b"cde"
     assert [r async for r in channel.stream_stream(f"/{SERVICE}/Bidi")(iter([b"x", b"y"]))] == [b"x", b"x", b"y", b"y"]
-    await until(lambda: len(streams) == 4)
+    assert [r async for r in channel.unary_stream(f"/{SERVICE}/Writes")(b"w")] == [b"w", b"w"]
+    await until(lambda: len(streams) == 5)
     assert sorted((m, t, code, received, sent) for m, t, code, _, received, sent in streams) == sorted([
         (f"{SERVICE}.ServerStream", "acme", "OK", 1, 3),
         (f"{SERVICE}.ClientStream", "acme", "OK", 2, 1),
         (f"{SERVICE}.ClientStreamOnThread", "default", "OK", 3, 1),
-        (f"{SERVICE}.Bidi", "default", "OK", 2, 4)])
-    assert opened.count(1) == opened.count(-1) == 4  # every stream that opened was closed
+        (f"{SERVICE}.Bidi", "default", "OK", 2, 4),
+        (f"{SERVICE}.Writes", "default", "OK", 1, 0)])  # written with context.write: not seen, not counted
+    assert opened.count(1) == opened.count(-1) == 5  # every stream that opened was closed

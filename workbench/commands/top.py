@@ -10,7 +10,7 @@ from workbench.config import Project
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("top", help="watch running bf serve nodes live (from `bf serve --metrics ADDR`)")
     parser.add_argument("addresses", nargs="*", metavar="ADDR",
-                        help="the nodes' metrics addresses, HOST:PORT or a URL (none: type them in the app)")
+                        help="the nodes' metrics addresses, HOST:PORT or a URL (none: those watched last, or type them)")
     parser.add_argument("--refresh", type=float, default=1.0, metavar="SEC", help="seconds between readings (default 1)")
     parser.set_defaults(run=run)
 

@@ -84,7 +84,7 @@ class ServiceMetrics(Observer):
         latency.observe(seconds)
 
     def stream_done(self, method: str, tenant: str, code: str, seconds: float, received: int, sent: int) -> None:
-        self.counts.add(method, tenant, code, seconds)
+        self.counts.add(method, tenant, code, 0.0)  # a stream's time is not its tenant's load: a Follow waits for hours
         self.stream_seconds.labels(method).observe(seconds)
         self.stream_messages.labels(method, "received").inc(received)
         self.stream_messages.labels(method, "sent").inc(sent)

@@ -84,7 +84,7 @@ class NodeWatch:
         if self.metrics is not None:
             self.metrics.stream_done(method, tenant, code, seconds, received, sent)
         else:
-            self.counts.add(method, tenant, code, seconds)
+            self.counts.add(method, tenant, code, 0.0)
 
     def _stream_opened(self, method: str, change: int) -> None:
         if self.metrics is not None:

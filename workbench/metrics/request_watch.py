@@ -77,13 +77,10 @@ class RequestWatch(grpc.aio.ServerInterceptor):
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(self._stream(name, handler.unary_stream, False), **codecs)
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(self._unary(name, handler.stream_unary, True), **codecs)
+            return grpc.stream_unary_rpc_method_handler(self._client_stream(name, handler.stream_unary), **codecs)
         return grpc.stream_stream_rpc_method_handler(self._stream(name, handler.stream_stream, True), **codecs)
 
-    def _unary(self, method: str, behaviour: Callable, streamed_in: bool = False) -> Callable:
-        """One answer: a unary call, or a client stream (counted as a stream)."""
-        if streamed_in:
-            return self._client_stream(method, behaviour)
+    def _unary(self, method: str, behaviour: Callable) -> Callable:
         on_call, clock = self.on_call, time.perf_counter
 
         if inspect.iscoroutinefunction(behaviour):
@@ -109,6 +106,7 @@ class RequestWatch(grpc.aio.ServerInterceptor):
         return watched
 
     def _client_stream(self, method: str, behaviour: Callable) -> Callable:
+        """Many requests, one answer: counted as a stream."""
         watch = self
 
         if inspect.iscoroutinefunction(behaviour):
@@ -137,6 +135,11 @@ class RequestWatch(grpc.aio.ServerInterceptor):
                     async for response in behaviour(counted if streamed_in else request, context):
                         timer.sent += 1
                         yield response
+        elif inspect.iscoroutinefunction(behaviour):  # writes its answers with context.write: not counted
+            async def watched(request, context):
+                counted = _Counted(request) if streamed_in else None
+                with _StreamTimer(watch, method, context, counted):
+                    return await behaviour(counted if streamed_in else request, context)
         else:
             def watched(request, context):
                 counted, context = (_Counted(request) if streamed_in else None), _Recording(context)

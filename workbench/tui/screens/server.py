@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input
 from workbench.metrics.scrape import Scrape, ScrapeFailed, scrape
 from workbench.metrics.top_figures import SORTS, figures
 from workbench.tui.keys import SERVER_KEYS, bindings
+from workbench.tui.top_nodes import remember_nodes, remembered_nodes
 from workbench.tui.widgets.node_panel import NodePanel
 
 REFRESH_SECONDS = 1.0
@@ -27,8 +28,10 @@ class ServerScreen(Screen):
     KEYS = SERVER_KEYS
 
     def __init__(self, addresses: list[str] | None = None, refresh: float = REFRESH_SECONDS):
+        """`addresses`: the nodes' metrics (none: those watched last)."""
         super().__init__()
         self.addresses = list(addresses or [])
+        self.remembered = not addresses
         self.refresh_seconds = refresh
         self.sort = SORTS[0]
         self.paused = False
@@ -36,6 +39,8 @@ class ServerScreen(Screen):
         self.ticks = 0  # readings drawn, for tests
 
     def compose(self) -> ComposeResult:
+        if self.remembered:
+            self.addresses = remembered_nodes(self.app.settings.folder)
         yield Header()
         nodes = Input(" ".join(self.addresses), placeholder="metrics addresses to watch: HOST:PORT ... (Enter)",
                       id="server-nodes")
@@ -94,6 +99,7 @@ class ServerScreen(Screen):
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         self.addresses = event.value.split()
+        remember_nodes(self.app.settings.folder, self.addresses)
         await self._show_nodes()
         self.tick()
 

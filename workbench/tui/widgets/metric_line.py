@@ -24,7 +24,8 @@ class MetricLine(Horizontal):
     def add(self, value: float) -> None:
         self.samples = (self.samples + [value])[-KEPT:]
         self.query_one(Sparkline).data = list(self.samples)
-        self.query_one(".metric-value", Static).update(self.unit_format.format(value))
+        # Fixed sizes (app.tcss): no layout of the screen again, which costs more than the drawing.
+        self.query_one(".metric-value", Static).update(self.unit_format.format(value), layout=False)
 
     @property
     def latest(self) -> float | None:

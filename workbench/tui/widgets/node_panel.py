@@ -54,7 +54,7 @@ class NodePanel(Vertical):
         for line_id, _, _, figure in LINES:
             self.query_one(f"#line-{line_id}", MetricLine).add(figure(figures))
         refused = "  ".join(f"{code} {rate:,.1f}/s" for code, rate in figures.errors_per_second.items())
-        self.query_one(".node-errors", Static).update(f"refused: {refused or 'none'}")
+        self.query_one(".node-errors", Static).update(f"refused: {refused or 'none'}", layout=False)
         self.show_tenants(sort)
 
     def show_tenants(self, sort: str) -> None:
@@ -85,7 +85,7 @@ class NodePanel(Vertical):
         self._title(f"  DOWN: {text}")
 
     def _title(self, text: str) -> None:
-        self.query_one(".node-title", Static).update(Text.assemble((self.address, "bold"), text))
+        self.query_one(".node-title", Static).update(Text.assemble((self.address, "bold"), text), layout=False)
 
 
 def _duration(seconds: float) -> str:
