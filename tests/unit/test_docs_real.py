@@ -40,10 +40,10 @@ def parser() -> argparse.ArgumentParser:
     return build_parser()
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser_ = parser()
-    action = next(a for a in parser_._actions if isinstance(a, argparse._SubParsersAction))
-    return action.choices
+def subcommands(parser_: argparse.ArgumentParser | None = None) -> dict[str, argparse.ArgumentParser]:
+    """The commands of `parser_` (default: bf's own), {} when it has none."""
+    action = next((a for a in (parser_ or parser())._actions if isinstance(a, argparse._SubParsersAction)), None)
+    return action.choices if action else {}
 
 
 def test_the_docs_show_commands_to_check():
@@ -61,9 +61,12 @@ def test_every_command_shown_is_one_the_cli_accepts(page, line):
         return  # `bf` alone opens the app
     known = subcommands()
     assert words[0] in known, f"{page}: `{line}`: bf has no command {words[0]!r}"
-    accepted = set(known[words[0]]._option_string_actions) | global_options
-    shown = set(_OPTION.findall(" ".join(words[1:])))
-    assert shown <= accepted, f"{page}: `{line}`: bf {words[0]} does not accept {sorted(shown - accepted)}"
+    command, words = known[words[0]], words[1:]
+    while words and words[0] in subcommands(command):  # `bf tokens create ...`, `bf cluster up ...`
+        command, words = subcommands(command)[words[0]], words[1:]
+    accepted = set(command._option_string_actions) | global_options
+    shown = set(_OPTION.findall(" ".join(words)))
+    assert shown <= accepted, f"{page}: `{line}`: {command.prog} does not accept {sorted(shown - accepted)}"
 
 
 def table_names(text: str, header: str) -> list[str]:

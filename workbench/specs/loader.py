@@ -12,9 +12,8 @@ from pathlib import Path
 
 from workbench.specs.errors import SpecSyntaxError
 from workbench.specs.model import Spec, SpecFile
-from workbench.specs.parser import outline, parse_spec_file
+from workbench.specs.parser import SPEC_SUFFIX, outline, parse_spec_file
 
-SPEC_SUFFIX = ".spec"
 
 
 @dataclass
@@ -46,7 +45,7 @@ def load_specs(paths: list[Path], messages: dict[str, type]) -> LoadedSpecs:
             loaded.errors.append(SpecSyntaxError(path, 0, "no such file or folder"))
             continue
         try:
-            loaded.files.append(parse_spec_file(path, messages, check_messages=path.suffix == SPEC_SUFFIX))
+            loaded.files.append(parse_spec_file(path, messages))
         except SpecSyntaxError as error:
             loaded.errors.append(error)
             loaded.unparsed += [(spec, error) for spec in outline(path)]

@@ -33,9 +33,14 @@ _SEPARATOR = re.compile(r"={3,}\s*")
 _SECTIONS = ("GIVEN:", "WHEN:", "THEN:", "ERROR:", "EVENTS:")
 _UNKNOWN_FIELD = re.compile(r'has no field named "([^"]+)"')
 
+SPEC_SUFFIX = ".spec"
 
-def parse_spec_file(path: Path, messages: dict[str, type], check_messages: bool = True) -> SpecFile:
-    """`check_messages`: an ERROR line's message is checked too (the kata's bundle checks the code only)."""
+
+def parse_spec_file(path: Path, messages: dict[str, type], check_messages: bool | None = None) -> SpecFile:
+    """`check_messages`: an ERROR line's message is checked too; by default in `.spec` files only (a
+    kata bundle's contract checks the code alone, its messages are documentation)."""
+    if check_messages is None:
+        check_messages = path.suffix == SPEC_SUFFIX
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
