@@ -57,7 +57,8 @@ MAIN_KEYS = (
         footer="Types"),
     Key("main.perf", "p", "perf", "Perf", "Run the perf benchmark and watch specs/s and events/s."),
     Key("main.server", "s", "server", "Server",
-        "Watch running bf serve nodes live: requests/s, latency, refusals, tenants (bf top)."),
+        "Watch running bf serve nodes live: requests/s, latency, refusals, tenants (bf top).",
+        show=False),  # in F1 and the palette: 80 columns of footer hold no more
 )
 
 CATALOGUE_KEYS = (
