@@ -179,6 +179,8 @@ class WatchEngine:
         self._queue.put_nowait(event)
 
     def _idle(self) -> None:
+        if self._memory is not None and self._runs:
+            self._memory.save(self)  # only now: every verdict answers the files as they are
         self._emit(Idle(len(self.specs), self.failing, list(self.stale)))
 
     def _ask(self, selection: Selection) -> None:
@@ -310,8 +312,6 @@ class WatchEngine:
         self.last_latency_ms = round((time.time() - selection.since) * 1000, 1)
         self._emit(RunFinished(number, self.last_latency_ms, tally.passed, tally.failed, len(self.specs),
                                self.failing, list(self.stale), tally.groups()))
-        if self._memory is not None:
-            self._memory.save(self)
         return None
 
     async def _one_worker(self, number: int, selection: Selection, tally: "RunTally"):

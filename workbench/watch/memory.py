@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ class Memory:
         affected = engine._affected
         data = {
             "version": _VERSION,
+            "saved_at": time.time(),  # before hashing: a file saved around now counts as changed next time
             "environment": engine._environment.key(engine.framework),
             "files": self._hashes(),
             "specs": [asdict(info) for info in engine.specs.values()],
@@ -83,7 +85,8 @@ class Memory:
             affected.record(spec_id, record["blocks"], record["types"])
         saved_seen = data["seen"]
         now = self._hashes()
-        changed = sorted(f for f in set(now) | set(data["files"]) if now.get(f) != data["files"].get(f))
+        changed = sorted(f for f in set(now) | set(data["files"])
+                         if now.get(f) != data["files"].get(f) or _modified_since(self.project.root / f, data["saved_at"]))
         affected.seen.update({f: saved_seen.get(f) for f in changed if f in saved_seen})
         engine._claims, engine._broken_errors = data["claims"], data["broken_errors"]
         engine.broken, engine.stale = data["broken"], data["stale"]
@@ -109,3 +112,11 @@ class Memory:
             except OSError:
                 pass
         return hashes
+
+
+def _modified_since(path, moment: float) -> bool:
+    """Saved within a second or two of `moment`, or after: its verdicts may answer the older text."""
+    try:
+        return path.stat().st_mtime > moment - 2.0
+    except OSError:
+        return False

@@ -98,6 +98,8 @@ class MainScreen(Screen):
         elif isinstance(event, ev.RunFinished):
             status.running = ""
             status.last_run = f"run {event.run}: {event.passed} passed, {event.failed} failed in {event.latency_ms:.0f} ms"
+            if event.total:  # every spec, a spec of a file that no longer parses included
+                status.last_run += f"; all {event.total}: {event.failing} not passing"
             broken = self.app.engine.broken
             stale = ["contracts stale: run bf protos"] if getattr(self.app.engine, "stale", None) else []
             status.broken = "  ".join([*stale, *([f"broken: {', '.join(broken)}"] if broken else [])])
