@@ -28,6 +28,7 @@ MEMORY_PER_RUN = 16 * 1024 * 1024
 TIME_PER_RUN = 0.25  # seconds of CPU time (watchdog.py); a run within its budget takes milliseconds
 HOST_CALLS_PER_RUN = 1_000
 MAX_SOURCE_BYTES = 64 * 1024
+GARBAGE_KEPT = 1024 * 1024  # a run that leaves more is collected at once
 _CACHED_CHUNKS = 64
 # How Lua words the errors of a limit hit (even when a script caught and re-raised them).
 _EXHAUSTION_ENDINGS = ("stack overflow", "not enough memory", "resulting string too large", "table overflow",
@@ -87,6 +88,7 @@ class ScriptRuntime:
         self._sethook = controls.sethook
         self._exhausted_at = controls.exhausted_at
         self._rawget = controls.rawget
+        self._collect = controls.collect
         self._state = int(controls.state.rpartition("0x")[2], 16)
         self._sethook(self._on_count, "", INSTRUCTION_BUDGET)
         self._hook = installed_hook(self._state)
@@ -127,7 +129,8 @@ class ScriptRuntime:
         lua = self._lua
         arguments = lua.table_from(request, recursive=True)
         self._prepare(chunk, arguments, INSTRUCTION_BUDGET)
-        lua.set_max_memory(lua.get_memory_used() + MEMORY_PER_RUN)
+        before = lua.get_memory_used()
+        lua.set_max_memory(before + MEMORY_PER_RUN)
         self._host.begin(tx)
         self._sethook(self._on_count, "", INSTRUCTION_BUDGET)
         watch = WATCHDOG.watch(self._state, self._hook, TIME_PER_RUN)
@@ -143,8 +146,15 @@ class ScriptRuntime:
             self._host.end()
             lua.set_max_memory(0)
         if error is not None or self._exhausted_at() is not None:  # a tail call can end a run that is over
-            raise self._failure(name, error)
+            raise self._failure(name, error, before)
+        self._drop_garbage(before)
         return self._answer(name, answer)
+
+    def _drop_garbage(self, before: int) -> None:
+        """Collect what the run left, when it is much: an idle tenant's runtime would keep it for good.
+        It is the run's own garbage (its globals are gone), so its cost is the run's."""
+        if self._lua.get_memory_used() > before + GARBAGE_KEPT:
+            self._collect()
 
     def _chunk(self, name: str, source: str) -> Any:
         key = (name, source)
@@ -162,13 +172,15 @@ class ScriptRuntime:
             self._chunks.move_to_end(key)
         return chunk
 
-    def _failure(self, name: str, error: Exception | None) -> ScriptFailure:
+    def _failure(self, name: str, error: Exception | None, before: int) -> ScriptFailure:
         failure = self._describe(name, error)
         if failure.code is Code.RESOURCE_EXHAUSTED:
             # A run that hit a limit leaves the state bloated (a deep
             # recursion's stack stays grown and slows every later run):
             # start afresh, a few hundred microseconds on a path already slow.
             self._start()
+        else:
+            self._drop_garbage(before)
         return failure
 
     def _describe(self, name: str, error: Exception | None) -> ScriptFailure:

@@ -6,6 +6,7 @@
 -- returns the controls the Python side drives a run with (runtime.py).
 
 local host, guarded_library = ...
+local collectgarbage = collectgarbage
 local debug, error, setmetatable, getmetatable, rawget, type, next, load, pcall, xpcall, match =
       debug, error, setmetatable, getmetatable, rawget, type, next, load, pcall, xpcall, string.match
 local sort = table.sort
@@ -212,6 +213,7 @@ return {
   on_count = on_count,
   sethook = debug.sethook,
   exhausted_at = function() return exhausted and (exhausted_at or 0) or nil end,
+  collect = function() collectgarbage("collect") end,
   rawget = rawget,
   state = state,
 }
