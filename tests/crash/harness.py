@@ -58,8 +58,8 @@ class Report:
     def summary(self) -> str:
         points = sum(1 for o in self.outcomes if not o.where.startswith("random"))
         randoms = len(self.outcomes) - points
-        extra = f" (and {randoms} random kills)" if randoms else ""
-        return f"{points} crash points{extra}, {self.lost} lost, {self.doubly_served} doubly served"
+        extra = f" (counting {randoms} random kills too)" if randoms else ""
+        return f"{points} crash points, {self.lost} lost, {self.doubly_served} doubly served{extra}"
 
 
 def run_one(lab: Lab, scenario: str, plan: Plan) -> Outcome:

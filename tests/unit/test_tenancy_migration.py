@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from pathlib import Path
 
 import grpc
 import pytest
@@ -158,3 +157,22 @@ def test_a_tenant_moves_away_and_back_each_move_a_new_epoch(nodes):
     with grpc.insecure_channel(target.server.address) as channel, pytest.raises(grpc.RpcError) as stale:
         TenancyServiceStub(channel).Adopt(AdoptReq(tenant="shop", source=source.server.address, epoch=1, attempt="1.x"))
     assert stale.value.code() == grpc.StatusCode.ALREADY_EXISTS and "was at epoch 2 here already" in stale.value.details()
+
+
+def test_a_copy_being_adopted_is_never_closed_for_being_idle(domain, tmp_path):
+    from workbench.tenancy.handover import ARRIVING, Handover, write_handover
+    from workbench.tenancy.pool import TenantPool
+
+    pool = TenantPool(domain, tmp_path, max_open=1)
+    try:
+        write_handover(pool.folder / "shop", Handover(ARRIVING, 1, "1.a", "elsewhere"))
+        pool.arriving["shop"] = "elsewhere"
+        copy = pool.create_arriving("shop")
+        for name in ("one", "two"):
+            pool.create(name)
+            pool.get(name)
+        assert "shop" in pool.open_names() and not copy.log.closed
+        pool.drop("shop")
+        assert copy.log.closed and "shop" not in pool.open_names()
+    finally:
+        pool.close()

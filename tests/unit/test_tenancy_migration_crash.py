@@ -152,3 +152,29 @@ def test_a_target_goes_live_only_for_its_attempt_at_the_exact_position_the_sourc
         assert on_hand(source.server.address, shelf) == 7  # never sealed: the source kept it
     finally:
         source.server.stop(grace=0)
+
+
+def test_a_source_that_fails_to_record_the_move_refuses_the_tenant_and_records_it_later(node, domain, tmp_path,
+                                                                                        socket_dir, monkeypatch):
+    import workbench.tenancy.resolution as resolution
+
+    source = Node(domain, tmp_path / "source", socket_dir, bytes(32))
+    real_record_move = resolution.record_move
+
+    def disk_full(folder, address):
+        raise OSError(28, "No space left on device")
+
+    try:
+        shelf = fill(source.server.address)
+        monkeypatch.setattr(resolution, "record_move", disk_full)
+        with pytest.raises(grpc.RpcError, match="No space left"):
+            migrate(source.server.address, node.server.address)
+        assert on_hand(node.server.address, shelf) == 7
+        assert on_hand(source.server.address, shelf) == "UNAVAILABLE"  # sealed: never served from memory
+        monkeypatch.setattr(resolution, "record_move", real_record_move)
+        deadline = time.monotonic() + 20
+        while on_hand(source.server.address, shelf) != "FAILED_PRECONDITION":
+            assert time.monotonic() < deadline, "the move was never recorded"
+            time.sleep(0.1)
+    finally:
+        source.server.stop(grace=0)

@@ -15,7 +15,7 @@ from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.server import DEFAULT_LISTEN
-from workbench.service.tenants import BadTenantName, UnknownTenant
+from workbench.service.tenants import BadTenantName, LeftoverData, UnknownTenant
 from workbench.tenancy.certificates import CertificateError, channel_credentials, dial
 from workbench.tenancy.compactor import CompactionError, compact_tenant
 from workbench.tenancy.master_key import MasterKeyError
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     keep_files_private()
     try:
         done = _offline(args, project) if args.data else _online(args)
-    except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant, CertificateError) as error:
+    except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant, CertificateError, LeftoverData) as error:
         print(f"bf compact: {error}", file=sys.stderr)
         return 1
     except grpc.RpcError as error:

@@ -31,7 +31,7 @@ from workbench.tenancy.compactor import logged_events
 from workbench.tenancy.handover import SEALED, Handover, epoch_of, write_handover
 from workbench.tenancy.moved import MovedState, TenantMoved, TenantSealed
 from workbench.tenancy.pool import TenantPool
-from workbench.tenancy.resolution import MOVED, PENDING, Resolver, settle
+from workbench.tenancy.resolution import MOVED, PENDING, UNSEALED, Resolver, settle
 
 MAX_PAUSE_SECONDS = 1.0
 CATCH_UP_ROUND_SECONDS = 5.0
@@ -51,6 +51,7 @@ def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_paus
                    credentials: grpc.ChannelCredentials | None = None, resolver: Resolver | None = None) -> Migrated:
     started = time.perf_counter()
     tenant, release = pool.hold(name)
+    outcome = ""  # once sealed: how the handover settled
     try:
         epoch = epoch_of(tenant.folder) + 1
         attempt = f"{epoch}.{secrets.token_hex(8)}"
@@ -74,17 +75,25 @@ def migrate_tenant(pool: TenantPool, name: str, here: str, target: str, max_paus
                                            f" ({progress.position} of {end}); {name!r} stays here")
                     copied = logged_events(tenant.log.path, end)
                     seal = Handover(SEALED, epoch, attempt, target, end)
-                    write_handover(tenant.folder, seal)  # from here on, this node never accepts a write for it
-                    crash_point("migration.sealed")
-                    outcome = settle(stub, tenant.folder, name, seal)
-                    if outcome != MOVED and outcome != PENDING:
+                    outcome = PENDING  # from the seal on (even one that fails midway) it never serves from memory
+                    try:
+                        write_handover(tenant.folder, seal)  # from here on, this node never accepts a write for it
+                        crash_point("migration.sealed")
+                        outcome = settle(stub, tenant.folder, name, seal)
+                    finally:
+                        if outcome != UNSEALED:
+                            _let_go(pool, tenant, name, target, TenantMoved if outcome == MOVED else TenantSealed)
+                    if outcome == UNSEALED:
                         raise ServiceError(Code.ABORTED, f"{target} could not take {name!r} over; it stays here")
-                    _let_go(pool, tenant, name, target, TenantMoved if outcome == MOVED else TenantSealed)
                     pause = time.perf_counter() - held
             except ServiceError as error:
                 if error.code == Code.ABORTED:
                     _call_off(stub, name, epoch, attempt)
                 raise
+    except BaseException:
+        if outcome == PENDING:
+            (resolver or Resolver(pool, credentials)).settle_later(name)
+        raise
     finally:
         release()
     if outcome == PENDING:

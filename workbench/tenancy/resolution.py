@@ -93,8 +93,12 @@ class Resolver:
                 seal = read_handover(folder)
                 if seal is None or seal.state != SEALED or self.pool.closed:
                     return
-                with dial(seal.peer, self.credentials) as channel:
-                    outcome = settle(TenancyServiceStub(channel), folder, name, seal)
+                try:
+                    with dial(seal.peer, self.credentials) as channel:
+                        outcome = settle(TenancyServiceStub(channel), folder, name, seal)
+                except OSError as error:  # recording the outcome failed (a full disk): ask again later
+                    _LOG.warning("tenant %r: settling the handover to %s: %s", name, seal.peer, error)
+                    outcome = PENDING
                 if outcome != PENDING:
                     _LOG.info("tenant %r: the handover to %s settled: %s", name, seal.peer, outcome)
                     return
