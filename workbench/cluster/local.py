@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.cluster.child import Child
-from workbench.cluster.nats_servers import NatsCluster, free_port, wait_ready
+from workbench.cluster.nats_servers import NatsCluster, free_ports, wait_ready
 
 STATE_FILE = "cluster.json"
 START_SECONDS = 30.0
@@ -83,7 +83,7 @@ class LocalCluster:
         self.project_root = Path(project_root)
         self.lease_seconds = lease_seconds
         self.nats = NatsCluster(self.folder, nats)
-        self.nodes = [BfNode(n + 1, self.folder / f"node-{n + 1}", free_port()) for n in range(nodes)]
+        self.nodes = [BfNode(n + 1, self.folder / f"node-{n + 1}", port) for n, port in enumerate(free_ports(nodes))]
 
     @property
     def addresses(self) -> list[str]:

@@ -22,6 +22,8 @@ from workbench.cluster.child import Child
 
 CLUSTER_NAME = "bf"
 READY_SECONDS = 30.0
+START_ATTEMPTS = 3
+BIND_SECONDS = 0.3
 
 
 class NatsServerMissing(RuntimeError):
@@ -40,10 +42,16 @@ def nats_server_binary() -> str:
                             " or put a nats-server on PATH")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports free on loopback now (all held open while choosing, so none repeats)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 @dataclass
@@ -100,8 +108,13 @@ class NatsCluster:
     def __init__(self, folder: Path | str, size: int = 3):
         self.folder = Path(folder)
         self.binary = nats_server_binary()
-        self.servers = [NatsServer(n + 1, self.folder / f"nats-{n + 1}", free_port(), free_port(), free_port())
-                        for n in range(size)]
+        self.servers = [NatsServer(n + 1, self.folder / f"nats-{n + 1}", 0, 0, 0) for n in range(size)]
+        self._choose_ports()
+
+    def _choose_ports(self) -> None:
+        ports = iter(free_ports(3 * len(self.servers)))
+        for server in self.servers:
+            server.client_port, server.route_port, server.http_port = next(ports), next(ports), next(ports)
         route_ports = [server.route_port for server in self.servers]
         for server in self.servers:
             server.write_config(route_ports)
@@ -116,8 +129,17 @@ class NatsCluster:
         return ",".join(self.urls)
 
     def start(self) -> "NatsCluster":
-        for server in self.servers:
-            server.start(self.binary)
+        """Start every server; when one cannot bind its ports (another program took one since they
+        were chosen), choose new ports for all and start again."""
+        for attempt in range(START_ATTEMPTS):
+            for server in self.servers:
+                server.start(self.binary)
+            time.sleep(BIND_SECONDS)  # a server that cannot listen exits at once
+            if all(server.running for server in self.servers) or attempt == START_ATTEMPTS - 1:
+                return self
+            for server in self.servers:
+                server.kill()
+            self._choose_ports()
         return self
 
     def restart(self, index: int) -> None:
