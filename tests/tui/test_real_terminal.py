@@ -30,12 +30,18 @@ def wait_for(session: str, text: str, seconds: float = 30) -> str:
     raise AssertionError(f"{text!r} never showed; the terminal shows:\n{pane(session)}")
 
 
-def test_bf_ui_starts_shows_the_tree_and_quits_cleanly(shop, tmp_path):
+def start_bf_ui(shop, tmp_path, width: int, height: int) -> str:
+    """`bf ui` on the shop project in a new tmux session of this size; the session's name."""
     session = f"bf-test-{uuid.uuid4().hex[:8]}"
     command = (f"BF_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))} {shlex.quote(sys.executable)} -m workbench.cli "
                f"ui {shlex.quote(str(shop.root))}; echo EXITED $?; sleep 30")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command], check=True,
-                   env={**os.environ, "TERM": "xterm-256color"})
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
+                   check=True, env={**os.environ, "TERM": "xterm-256color"})
+    return session
+
+
+def test_bf_ui_starts_shows_the_tree_and_quits_cleanly(shop, tmp_path):
+    session = start_bf_ui(shop, tmp_path, 120, 36)
     try:
         screen = wait_for(session, "products 2✔ 2✘")
         assert "locations 1✔ 1✘" in screen
@@ -47,11 +53,7 @@ def test_bf_ui_starts_shows_the_tree_and_quits_cleanly(shop, tmp_path):
 
 
 def test_at_80x24_every_key_fits_and_explore_travels_and_cleans_up(shop, tmp_path):
-    session = f"bf-test-{uuid.uuid4().hex[:8]}"
-    command = (f"BF_CONFIG_DIR={shlex.quote(str(tmp_path / 'config'))} {shlex.quote(sys.executable)} -m workbench.cli "
-               f"ui {shlex.quote(str(shop.root))}; echo EXITED $?; sleep 30")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command], check=True,
-                   env={**os.environ, "TERM": "xterm-256color"})
+    session = start_bf_ui(shop, tmp_path, 80, 24)
 
     def keys(*names: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", session, *names], check=True)

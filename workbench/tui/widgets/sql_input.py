@@ -15,7 +15,7 @@ class SqlInput(Input):
 
     def __init__(self, value: str, schema: Schema, **kwargs):
         super().__init__(value, placeholder="SQL (Enter runs it, Tab completes)", highlighter=SqlHighlighter(),
-                         suggester=SqlSuggester(schema), select_on_focus=False, **kwargs)
+                         suggester=SqlSuggester(schema), **kwargs)
 
     def action_complete(self) -> None:
         if self._suggestion and self.cursor_at_end:
