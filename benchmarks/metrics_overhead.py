@@ -60,10 +60,21 @@ class Watcher:
                             f"{sys.executable} -m workbench.cli --project {ROOT} top {address}"], check=True)
             self.pid = int(subprocess.run(["tmux", "list-panes", "-t", self.session, "-F", "#{pane_pid}"],
                                           capture_output=True, text=True).stdout.split()[0])
+            self._wait_until_drawing(address)
             self._started = (cpu_seconds(self.pid), time.monotonic())
         else:
             self._thread = threading.Thread(target=self._read, args=(address,), daemon=True)
             self._thread.start()
+
+    def _wait_until_drawing(self, address: str, seconds: float = 30.0) -> None:
+        """Until bf top shows the node: its start (imports, first layout) is not the cost of watching."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True,
+                                    text=True).stdout
+            if f"{address}  up " in screen:
+                return
+            time.sleep(0.2)
 
     def _read(self, address: str) -> None:
         last = None
