@@ -115,7 +115,6 @@ def test_a_source_killed_after_the_switch_does_not_serve_the_tenant_again(node, 
             migrate(source.address, node.server.address)
         source.process.wait(10)
         assert on_hand(node.server.address, shelf) == 7
-        source.python_code = None
         source.launcher = ["-m", "workbench.cli"]
         source.start()
         deadline = time.monotonic() + 20
