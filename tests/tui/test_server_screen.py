@@ -31,6 +31,8 @@ async def test_s_opens_the_server_screen_and_it_follows_a_node(make_app):
     app = make_app()
     try:
         async with running(app) as pilot:
+            # Read only when the test says: no timer reading in between (the app's `s` pushes this one).
+            app.install_screen(ServerScreen(refresh=3600), "server")
             await press(pilot, "s")
             screen = app.screen
             assert isinstance(screen, ServerScreen)
@@ -38,6 +40,7 @@ async def test_s_opens_the_server_screen_and_it_follows_a_node(make_app):
             assert node_input.has_focus, "with no node yet, the address input waits for one"
             await pilot.press(*f"{http.address} 127.0.0.1:1")
             await press(pilot, "enter")
+            await settle(pilot, until=lambda: screen.ticks >= 1)  # the reading Enter starts
             panels = list(screen.query(NodePanel))
             assert [p.address for p in panels] == [http.address, "127.0.0.1:1"]
 
