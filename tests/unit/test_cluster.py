@@ -215,3 +215,24 @@ def test_bf_compact_makes_a_snapshot_a_fresh_copy_starts_from(cluster, link, dom
     add_location(first.address, "snap", "after")
     assert set(listed(first.address, "snap")) == {"shelf", "after"}
     assert replayed_fingerprint(link, domain, "snap") != before
+
+
+def test_bf_events_f_keeps_following_when_the_tenant_moves(cluster, link):
+    first, second = cluster.nodes
+    create_tenant(first.address, "moves")
+    add_location(first.address, "moves", "f1")
+    source = next(n for n in cluster.nodes if n.address == _owner(link, "moves"))
+    target = second if source is first else first
+    follower = subprocess.Popen([sys.executable, "-m", "workbench.cli", "events", "--target", target.address,
+                                 "--tenant", "moves", "-f"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "f1" in follower.stdout.readline()
+        moved = subprocess.run([sys.executable, "-m", "workbench.cli", "migrate", "moves", "--server", source.address,
+                                "--to", target.address], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert moved.returncode == 0, moved.stderr
+        add_location(source.address, "moves", "f2")
+        line = follower.stdout.readline()  # the stream on the old owner ended; bf events asked again and went on
+        assert line.split()[0] == "2" and "f2" in line
+    finally:
+        follower.kill()
+        follower.wait()
