@@ -142,7 +142,7 @@ def test_an_old_owner_that_wakes_up_cannot_append(cluster, link):
     other = second if owner is first else first
     owner.process.send_signal(signal.SIGSTOP)
     try:
-        time.sleep(LEASE_SECONDS + 0.5)
+        _wait_until_expired(link, "wakes")  # a frozen owner still accepts connections: nothing refuses
         acknowledged["taken"] = add_location(other.address, "wakes", "taken")
     finally:
         owner.process.send_signal(signal.SIGCONT)
@@ -151,6 +151,14 @@ def test_an_old_owner_that_wakes_up_cannot_append(cluster, link):
     groups = log_groups(link, "wakes")
     assert [group.writer for group in groups] == [owner.name, other.name, other.name]
     assert not writers_overlap(groups)
+
+
+def _wait_until_expired(link: NatsLink, tenant: str) -> None:
+    leases = Leases(link, "probe", "")
+    deadline = time.monotonic() + LEASE_SECONDS + 10
+    while leases.owner(tenant) is not None:
+        assert time.monotonic() < deadline, "the frozen owner's lease never expired"
+        time.sleep(0.1)
 
 
 def _owner(link: NatsLink, tenant: str) -> str:
@@ -207,3 +215,24 @@ def test_bf_compact_makes_a_snapshot_a_fresh_copy_starts_from(cluster, link, dom
     add_location(first.address, "snap", "after")
     assert set(listed(first.address, "snap")) == {"shelf", "after"}
     assert replayed_fingerprint(link, domain, "snap") != before
+
+
+def test_bf_events_f_keeps_following_when_the_tenant_moves(cluster, link):
+    first, second = cluster.nodes
+    create_tenant(first.address, "moves")
+    add_location(first.address, "moves", "f1")
+    source = next(n for n in cluster.nodes if n.address == _owner(link, "moves"))
+    target = second if source is first else first
+    follower = subprocess.Popen([sys.executable, "-m", "workbench.cli", "events", "--target", target.address,
+                                 "--tenant", "moves", "-f"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "f1" in follower.stdout.readline()
+        moved = subprocess.run([sys.executable, "-m", "workbench.cli", "migrate", "moves", "--server", source.address,
+                                "--to", target.address], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert moved.returncode == 0, moved.stderr
+        add_location(source.address, "moves", "f2")
+        line = follower.stdout.readline()  # the stream on the old owner ended; bf events asked again and went on
+        assert line.split()[0] == "2" and "f2" in line
+    finally:
+        follower.kill()
+        follower.wait()
