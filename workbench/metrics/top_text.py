@@ -8,7 +8,7 @@ import time
 from typing import TextIO
 
 from workbench.bench.console import console, table
-from workbench.metrics.scrape import Scrape, ScrapeFailed, scrape
+from workbench.metrics.scrape import read_all
 from workbench.metrics.top_figures import NodeFigures, figures
 
 NODE_HEADERS = ("node", "req/s", "p50 ms", "p99 ms", "group", "fsync ms", "wait ms", "cpu %", "tenants", "streams",
@@ -18,22 +18,13 @@ TENANT_HEADERS = ("node", "tenant", "req/s", "err/s", "load", "mean ms")
 
 def read_twice(addresses: list[str], interval: float) -> dict[str, NodeFigures | str]:
     """Each node's figures between two readings `interval` seconds apart, or why there are none."""
-    first: dict[str, Scrape | str] = {}
-    for address in addresses:
-        try:
-            first[address] = scrape(address)
-        except ScrapeFailed as failed:
-            first[address] = str(failed)
+    first = read_all(addresses)
     time.sleep(interval)
+    second = read_all([address for address, reading in first.items() if not isinstance(reading, str)])
     found: dict[str, NodeFigures | str] = {}
     for address, before in first.items():
-        if isinstance(before, str):
-            found[address] = before
-            continue
-        try:
-            found[address] = figures(before, scrape(address))
-        except ScrapeFailed as failed:
-            found[address] = str(failed)
+        after = second.get(address, before)
+        found[address] = after if isinstance(after, str) else figures(before, after)
     return found
 
 
