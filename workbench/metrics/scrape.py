@@ -76,3 +76,14 @@ def scrape(address: str, timeout: float = TIMEOUT_SECONDS) -> Scrape:
         return parse(text)
     except ValueError as error:
         raise ScrapeFailed(f"{url}: not Prometheus metrics ({error})") from None
+
+
+def read_all(addresses: list[str], timeout: float = TIMEOUT_SECONDS) -> dict[str, Scrape | str]:
+    """Each node's reading, or the one line saying why there is none."""
+    readings: dict[str, Scrape | str] = {}
+    for address in addresses:
+        try:
+            readings[address] = scrape(address, timeout)
+        except ScrapeFailed as failed:
+            readings[address] = str(failed)
+    return readings

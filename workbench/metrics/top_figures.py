@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from workbench.metrics.scrape import Scrape
+if TYPE_CHECKING:  # (the command line reads SORTS from here without loading the parser)
+    from workbench.metrics.scrape import Scrape
 
 SORTS = ("load", "requests", "errors", "tenant")  # what the tenant table can be sorted by
 

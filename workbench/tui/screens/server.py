@@ -14,7 +14,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input
 
-from workbench.metrics.scrape import Scrape, ScrapeFailed, scrape
+from workbench.metrics.scrape import Scrape, read_all
 from workbench.metrics.top_figures import SORTS, figures
 from workbench.tui.keys import SERVER_KEYS, bindings
 from workbench.tui.top_nodes import remember_nodes, remembered_nodes
@@ -72,13 +72,7 @@ class ServerScreen(Screen):
 
     @work(thread=True, exclusive=True, group="scrape")
     def read_nodes(self, addresses: list[str]) -> None:
-        readings: dict[str, Scrape | str] = {}
-        for address in addresses:
-            try:
-                readings[address] = scrape(address)
-            except ScrapeFailed as failed:
-                readings[address] = str(failed)
-        self.app.call_from_thread(self.draw, readings)
+        self.app.call_from_thread(self.draw, read_all(addresses))
 
     def draw(self, readings: dict[str, Scrape | str]) -> None:
         for panel in self.query(NodePanel):
