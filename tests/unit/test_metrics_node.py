@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -42,8 +43,19 @@ def stressed_node(project, small_rounds, tmp_path):
 
     result = run_stress(project, rounds=2, transport="tcp", data=tmp_path, seed=5, in_flight=16,
                         server_options=("--metrics", "127.0.0.1:0", "--log-format", "json"), on_start=started,
-                        on_round=lambda row: scrapes.append(scrape(where["url"])))
+                        on_round=lambda row: scrapes.append(scrape_settled(where["url"])))
     return result, scrapes, where
+
+
+def scrape_settled(url: str, seconds: float = 2.0):
+    """A scrape taken once the state has committed what the round wrote (at most 0.2 s after
+    the log, STATE_COMMIT_SECONDS; a short round can end before its first commit)."""
+    deadline = time.monotonic() + seconds
+    taken = scrape(url)
+    while taken.value("bf_state_commit_seconds_count") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        taken = scrape(url)
+    return taken
 
 
 def test_every_family_is_served_and_the_counters_move_with_the_load(stressed_node, tmp_path):
