@@ -258,3 +258,29 @@ async def test_a_contract_change_restarts_the_fork_server(small_project_copy):
             "the generated contracts changed: domain/contracts/inventory_pb2.py"}
         assert everything.statuses() == {"pass"}
         assert engine._forkserver._process.pid != first_server
+
+
+async def test_a_feature_that_changed_hands_unseen_by_a_run_is_still_rechecked_when_its_save_arrives(
+        small_project_copy, monkeypatch):
+    """A run that did not compare who serves each message (here an asked run; in life, a run that
+    started before the save of a new feature arrived) must not adopt what it saw: the save's own run
+    compares with the claims before it and reruns every spec whose message changed hands."""
+    from tests.watch_truth import fresh_bf_test
+
+    async def no_file_events(*paths, **options):  # the test says what was saved, and when
+        await asyncio.Event().wait()
+        yield
+
+    monkeypatch.setattr(engine_module, "awatch", no_file_events)
+    project = small_project_copy
+    async with watching(project) as (engine, events):
+        assert "fail" not in (await next_run(events)).statuses()
+        copy = project.root / FEATURE.replace("add.py", "add_again.py")
+        copy.write_text((project.root / FEATURE).read_text())  # a second feature serving AddProductsReq
+        engine.run(["specs/products/add.spec#1"])
+        await next_run(events)
+        engine.notice([copy])
+        await next_run(events)
+        truth = {spec: verdict[0] for spec, verdict in fresh_bf_test(project.root).verdicts.items()}
+        shown = {spec: verdict["status"] for spec, verdict in engine.verdicts.items()}
+        assert "error" in truth.values() and shown == truth

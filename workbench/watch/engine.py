@@ -309,10 +309,17 @@ class WatchEngine:
         finally:
             self._current = None
             self.running = False
+        self._adopt_claims(selection, tally)
         self.last_latency_ms = round((time.time() - selection.since) * 1000, 1)
         self._emit(RunFinished(number, self.last_latency_ms, tally.passed, tally.failed, len(self.specs),
                                self.failing, list(self.stale), tally.groups()))
         return None
+
+    def _adopt_claims(self, selection: Selection, tally: "RunTally") -> None:
+        """Who serves each message, as a finished run saw it, becomes what the next run compares with,
+        when this run compared (and so reran what changed hands) or nothing was known yet."""
+        if tally.claims is not None and (selection.registry_check or self._claims is None):
+            self._claims, self._broken_errors = tally.claims
 
     async def _one_worker(self, number: int, selection: Selection, tally: "RunTally"):
         run = None
@@ -351,8 +358,9 @@ class WatchEngine:
         kind = message["type"]
         if kind == "registry":
             self.broken = {b["file"]: b["error"] for b in message["broken"]}
-            self._broken_errors = sorted(b["error"] for b in message["broken"])
-            self._claims = message["claims"]
+            # Adopted only when the run ends having acted on them (_adopt_claims): a run cut off, or one
+            # that did not compare them, must leave the next run the old claims to compare with.
+            tally.claims = (message["claims"], sorted(b["error"] for b in message["broken"]))
         elif kind == "contracts":
             self.stale = message["stale"]
         elif kind == "selected":

@@ -19,6 +19,7 @@ class RunTally:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # error text -> spec ids
     crash: str | None = None  # the traceback, when the domain could not load at all
     stopped: bool = False  # the worker stopped after a timeout
+    claims: tuple[dict[str, str], list[str]] | None = None  # who serves each message, the broken features' errors
 
     def count(self, spec_id: str, verdict: dict, cause: str | None = None) -> None:
         """`cause`: what the error shares with others (a broken feature's import error), when not all of it."""
