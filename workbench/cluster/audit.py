@@ -8,18 +8,21 @@ what is in it, and whether every node's copy of a tenant equals a replay.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from domain.contracts.cluster_pb2 import ClusterLogGroup
-from workbench.cluster.link import NatsLink
+from workbench.cluster.link import ClusterUnavailable, NatsLink
 from workbench.cluster.replicated_log import last_seq_of, read_groups
 from workbench.cluster.snapshots import pulled_log
 from workbench.core.domain import Domain
 from workbench.service.tenant import Tenant
 from workbench.tenancy.fingerprint import state_fingerprint
+
+READ_ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,16 @@ class Group:
 
 
 def log_groups(link: NatsLink, tenant: str) -> list[Group]:
+    """Every group of the tenant's log up to the last one the stream's leader acknowledged."""
     async def read() -> list[Group]:
-        last = await last_seq_of(link, tenant)
-        return [_group(group) async for _, group in read_groups(link, tenant, 0, last)]
+        last = await last_seq_of(link, tenant, leader=True)
+        for attempt in range(READ_ATTEMPTS):  # the replica answering the reads may still lag behind `last`
+            try:
+                return [_group(group) async for _, group in read_groups(link, tenant, 0, last)]
+            except ClusterUnavailable:
+                if attempt == READ_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.1)
     return link.call(read(), timeout=None)
 
 

@@ -128,10 +128,11 @@ async def _direct_batch(link: NatsLink, subject: str, start: int, count: int) ->
         await subscription.unsubscribe()
 
 
-async def last_seq_of(link: NatsLink, tenant: str) -> int:
-    """The stream sequence of the tenant's last group (0: none yet)."""
+async def last_seq_of(link: NatsLink, tenant: str, leader: bool = False) -> int:
+    """The stream sequence of the tenant's last group (0: none yet). A direct get may be answered by a
+    replica a little behind; `leader`: asked of the stream's leader, so every acknowledged group counts."""
     try:
-        return (await link.js.get_msg(STREAM, subject=subject_of(tenant), direct=True)).seq
+        return (await link.js.get_msg(STREAM, subject=subject_of(tenant), direct=not leader)).seq
     except NotFoundError:
         return 0
 
