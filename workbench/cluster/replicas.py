@@ -64,7 +64,7 @@ class Replicas:
             if copy is None:
                 copy = self._copies[name] = self._open_copy(name)
             before = copy.log.last_position
-            copy.log.pull()
+            copy.log.pull(leader=False)
             copy.catch_up()
             if copy.log.last_position > before:
                 newest = copy.log.read(after=copy.log.last_position - 1, limit=1)

@@ -186,11 +186,15 @@ class ReplicatedLog(EventLog):
         db.execute("UPDATE bf_stream SET seq = ?", (self._acked_seq,))
         self._seq = self._acked_seq
 
-    def pull(self) -> int:
-        """Copy into the cache what the cluster's log has beyond it; returns how many events."""
+    def pull(self, leader: bool = True) -> int:
+        """Copy into the cache what the cluster's log has beyond it; returns how many events.
+        `leader`: up to the last group the stream's leader acknowledged (what an owner must serve);
+        else up to what any replica knows, which may lag a little (enough for a warm copy)."""
         with self._lock:
             self._require_open()
-            last = self._link.call(last_seq_of(self._link, self.tenant))
+            last = self._link.call(last_seq_of(self._link, self.tenant, leader))
+            if last < self._seq and not leader:
+                return 0  # the replica that answered is behind this copy
             if last < self._seq:
                 raise CacheAhead(f"tenant {self.tenant!r}: the local log is at stream sequence {self._seq},"
                                  f" the cluster's at {last}")
