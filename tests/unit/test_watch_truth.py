@@ -17,7 +17,7 @@ import pytest
 
 from tests.watch_truth import check_seed
 
-SEEDS = [int(s) for s in os.environ.get("BF_TRUTH_SEEDS", "11,12").split(",")]
+SEEDS = [int(s) for s in os.environ.get("BF_TRUTH_SEEDS", "11,12,13,14").split(",")]
 STEPS = 6
 
 
