@@ -48,6 +48,7 @@ from workbench.service.tenants import Tenants
 
 SERVICE = "bf.BulkService"
 MAX_UNANSWERED = 10_000  # calls of one stream in the tenants' queues; the stream reads no more meanwhile
+UNKNOWN_METHOD = f"/{SERVICE}/unknown"
 _LOG = logging.getLogger("bf.serve")
 
 Authorize = Callable[[grpc.aio.ServicerContext, str, str], None]  # (context, method, tenant); raises ServiceError
@@ -87,7 +88,10 @@ class BulkService:
             reader.cancel()
 
     def prepare(self, call: BulkCall, context: grpc.aio.ServicerContext, stream_tenant: str) -> tuple[str, Any]:
-        """The call's tenant and decoded request, or ServiceError saying what is wrong with it."""
+        """The call's tenant and decoded request, or ServiceError saying what is wrong with it.
+        Authorized first, as a unary call is: a caller learns nothing of what it may not call."""
+        tenant = call.tenant or stream_tenant
+        self.authorize(context, call.method, tenant)
         method = self.methods.get(call.method)
         if method is None:
             raise ServiceError(Code.UNIMPLEMENTED, f"no domain method {call.method[:200]!r}")
@@ -98,8 +102,6 @@ class BulkService:
         except DecodeError as error:
             raise ServiceError(Code.INVALID_ARGUMENT, f"malformed {method.request_type.__name__}: {error}") from None
         check_limits(request, self.text_limits)
-        tenant = call.tenant or stream_tenant
-        self.authorize(context, call.method, tenant)
         return tenant, request
 
 
@@ -172,7 +174,9 @@ class _Stream:
     def answer(self, answer: BulkAnswer, method: str, tenant: str, read_at: float) -> None:
         self.answers.append(answer)
         self.answered.set()
-        observer().call_answered(method.lstrip("/").replace("/", "."), tenant, Code(answer.code).name,
+        # A method the stream does not serve is counted under one name: callers choose these strings.
+        known = method if method in self.service.methods else UNKNOWN_METHOD
+        observer().call_answered(known.lstrip("/").replace("/", "."), tenant, Code(answer.code).name,
                                  time.perf_counter() - read_at)
 
     async def next_answers(self, reader: asyncio.Future) -> list[BulkAnswer] | None:
