@@ -15,6 +15,8 @@ import pytest
 from domain.contracts import inventory_pb2 as inv
 from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp
 from tests.conftest import ROOT
+from workbench.core.codes import Code
+from workbench.service.bulk_client import BulkClient
 from workbench.service.client_auth import with_token
 from workbench.service.rpc import TENANT_METADATA
 from workbench.service.tokens import TokenStore
@@ -67,6 +69,12 @@ def _bf(token: str, *args: str) -> subprocess.CompletedProcess:
                           timeout=60, env={**os.environ, "BF_TOKEN": token})
 
 
+def _events_at(address: str, token: str, tenant: str) -> list[str]:
+    printed = _bf(token, "events", "--target", address, "--tenant", tenant)
+    assert printed.returncode == 0, printed.stderr
+    return printed.stdout.splitlines()
+
+
 def test_a_call_at_any_node_is_served_with_the_callers_own_credentials(secured):
     local, link, tokens = secured
     for name in ("shop", "cafe"):
@@ -103,3 +111,21 @@ def test_compact_and_migrate_asked_at_another_node_follow_the_owner(secured):
     refused = _bf("", "compact", "moving", "--server", owner)  # no token: one line, the node that refused
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1
     assert refused.stderr.startswith(f"bf compact: {owner}: UNAUTHENTICATED")
+
+
+def test_a_bulk_stream_at_any_node_is_forwarded_in_order_with_the_streams_credentials(secured):
+    local, link, tokens = secured
+    _create(local.addresses[0], tokens["operator"], "bulky")
+    bulky = TokenStore(local.nodes[0].folder).create(operator=False, tenant="bulky")[0]
+    TokenStore(local.nodes[1].folder).add(bulky, operator=False, tenant="bulky")
+    _add_products(local.addresses[0], bulky, "bulky", "first")  # its owner: the first node, unless it was taken
+    owner, other = _owner_and_other(local, link, "bulky")
+    client = BulkClient(with_token(grpc.insecure_channel(other), bulky), tenant="bulky")
+    skus = [f"P{n}" for n in range(20)]
+    replies = client.call_all([inv.AddProductsReq(skus=[sku]) for sku in skus] + [("shop", inv.AddProductsReq(skus=["X"]))]
+                              + [inv.AddProductsReq(skus=["P3"])], timeout=30)
+    assert [reply.code for reply in replies[:20]] == [Code.OK] * 20, replies[0].message
+    assert replies[20].code == Code.PERMISSION_DENIED  # the stream's token, not the node's, decides
+    assert replies[21].code == Code.ALREADY_EXISTS  # it ran after P3, on the owner
+    listed = _events_at(owner, bulky, "bulky")
+    assert [line.split('sku:"')[1].split('"')[0] for line in listed] == ["first", *skus]  # in the stream's order
