@@ -26,6 +26,9 @@ def test_cluster_up_status_down(tmp_path):
         node = state["nodes"][0]["address"]
         assert f"node n1: {node}" in up.stdout and "NATS (JetStream, R3): nats://127.0.0.1:" in up.stdout
         assert oct((folder / "cluster.json").stat().st_mode & 0o777) == "0o600"
+        # the logs and configs too (they were 0644): every file 0600, every folder 0700, whatever the umask
+        modes = {path.relative_to(folder): path.stat().st_mode & 0o777 for path in folder.rglob("*")}
+        assert {path: oct(mode) for path, mode in modes.items() if mode not in (0o600, 0o700)} == {}
         again = bf("cluster", "up", "--data", str(folder))
         assert again.returncode == 1 and "already runs" in again.stderr
         assert bf("test", "--target", node, "specs/products").returncode == 0

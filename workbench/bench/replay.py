@@ -13,7 +13,7 @@ import importlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from workbench.config import Project
 from workbench.core.codes import Code
@@ -24,6 +24,9 @@ from workbench.core.state_db import open_state
 from workbench.service.codec import EventCodec
 from workbench.service.event_log import EventLog
 from workbench.service.tenant import LOG_FILE, Tenant, remove_state
+
+if TYPE_CHECKING:
+    from workbench.tenancy.tenant_cipher import TenantCipher
 
 Progress = Callable[[int, int], None]  # (events applied so far, events to apply)
 
@@ -42,14 +45,16 @@ class NoLog(FileNotFoundError):
     pass
 
 
-def replay(domain: Domain, folder: Path, on_progress: Progress | None = None) -> Replayed:
-    """Rebuild the state of the tenant kept in `folder` from its log. The tenant must not be open elsewhere."""
+def replay(domain: Domain, folder: Path, on_progress: Progress | None = None,
+           cipher: "TenantCipher | None" = None) -> Replayed:
+    """Rebuild the state of the tenant kept in `folder` from its log. The tenant must not be open elsewhere.
+    `cipher`: an encrypted tenant's (its log is read, and its state written, with it)."""
     folder = Path(folder)
     if not (folder / LOG_FILE).is_file():
         raise NoLog(f"{folder}: no tenant here (no {LOG_FILE})")
     remove_state(folder)
     started = time.perf_counter()
-    tenant = Tenant(folder.name, domain, folder, on_progress)
+    tenant = Tenant(folder.name, domain, folder, on_progress, cipher=cipher)
     try:
         return Replayed(tenant.position, time.perf_counter() - started)
     finally:

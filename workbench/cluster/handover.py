@@ -57,10 +57,11 @@ class ClusterTenancyService:
     def migrate(self, request: MigrateReq, context) -> MigrateResp:
         started = time.monotonic()
         name = _tenant(request.tenant)
-        target = self._node_at(request.to)
         tenants, leases = self.tenants, self.tenants.leases
+        # Held first: a node that does not own the tenant names its owner, where `bf migrate` asks again.
         tenant, release = tenants.hold(name)  # taking the lease here if it was free
         try:
+            target = self._node_at(request.to)
             lease = leases.held(name)
             with tenant.paused():
                 held = time.monotonic()

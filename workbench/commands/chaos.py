@@ -11,6 +11,7 @@ from workbench.bench.console import table_lines
 from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
+from workbench.service.private_files import keep_files_private
 
 EXIT_FAULT = 1
 EXIT_CANNOT_RUN = 2
@@ -32,6 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()  # the logs of the nodes and NATS servers it starts, their configs
     if nats_missing("chaos"):
         return EXIT_CANNOT_RUN
     from workbench.cluster.chaos import run_chaos

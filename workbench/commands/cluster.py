@@ -11,6 +11,7 @@ from workbench.bench.console import table_lines
 from workbench.cluster.serve_options import add_lease_seconds, nats_missing
 from workbench.commands.perf import positive_int
 from workbench.config import Project
+from workbench.service.private_files import keep_files_private
 from workbench.service.rpc import ServiceError
 
 DEFAULT_FOLDER = "data/cluster"  # under the project (git ignores data/)
@@ -28,6 +29,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    keep_files_private()  # the logs of the nodes and NATS servers it starts, their configs
     if nats_missing("cluster"):
         return EXIT_FAILED
     from workbench.cluster import local

@@ -8,12 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
-import grpc
-
 from domain.contracts.tenancy_pb2 import CompactReq, CompactResp
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.config import Project
 from workbench.core.domain import Domain
+from workbench.service.follow_owner import RefusedAt, following_owner
 from workbench.service.server import DEFAULT_LISTEN
 from workbench.service.tenants import BadTenantName, LeftoverData, UnknownTenant
 from workbench.tenancy.certificates import CertificateError, channel_credentials, dial
@@ -40,8 +39,8 @@ def run(args: argparse.Namespace, project: Project) -> int:
     except (CompactionError, MasterKeyError, BadTenantName, UnknownTenant, CertificateError, LeftoverData) as error:
         print(f"bf compact: {error}", file=sys.stderr)
         return 1
-    except grpc.RpcError as error:
-        print(f"bf compact: {args.server}: {error.code().name}: {error.details()}", file=sys.stderr)
+    except RefusedAt as refused:
+        print(f"bf compact: {refused}", file=sys.stderr)
         return 1
     if not done.archive:
         print(f"bf compact: {args.tenant}: already compact ({done.events_before} events); nothing changed")
@@ -54,8 +53,11 @@ def run(args: argparse.Namespace, project: Project) -> int:
 
 
 def _online(args: argparse.Namespace) -> CompactResp:
-    with dial(args.server, channel_credentials(args.ca) if args.ca else None) as channel:
-        return TenancyServiceStub(channel).Compact(CompactReq(tenant=args.tenant), timeout=600)
+    def compact_at(address: str) -> CompactResp:
+        with dial(address, channel_credentials(args.ca) if args.ca else None) as channel:
+            return TenancyServiceStub(channel).Compact(CompactReq(tenant=args.tenant), timeout=600)
+
+    return following_owner(args.server, compact_at)[1]
 
 
 def _offline(args: argparse.Namespace, project: Project):

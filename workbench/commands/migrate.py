@@ -7,11 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import grpc
-
-from domain.contracts.tenancy_pb2 import MigrateReq
+from domain.contracts.tenancy_pb2 import MigrateReq, MigrateResp
 from domain.contracts.tenancy_pb2_grpc import TenancyServiceStub
 from workbench.config import Project
+from workbench.service.follow_owner import RefusedAt, following_owner
 from workbench.service.server import DEFAULT_LISTEN
 from workbench.tenancy.certificates import CertificateError, channel_credentials, dial
 
@@ -27,16 +26,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, project: Project) -> int:
+    def migrate_from(address: str) -> MigrateResp:
+        with dial(address, channel_credentials(args.ca) if args.ca else None) as channel:
+            return TenancyServiceStub(channel).Migrate(MigrateReq(tenant=args.tenant, to=args.to), timeout=3600)
+
     try:
-        with dial(args.server, channel_credentials(args.ca) if args.ca else None) as channel:
-            done = TenancyServiceStub(channel).Migrate(MigrateReq(tenant=args.tenant, to=args.to), timeout=3600)
-    except grpc.RpcError as error:
-        print(f"bf migrate: {args.server}: {error.code().name}: {error.details()}", file=sys.stderr)
-        return 1
-    except CertificateError as error:
+        source, done = following_owner(args.server, migrate_from)
+    except (RefusedAt, CertificateError) as error:
         print(f"bf migrate: {error}", file=sys.stderr)
         return 1
     print(f"bf migrate: {args.tenant} now on {args.to}: {done.events} events copied ({done.caught_up_live} while it"
           f" kept serving); writes held {done.pause_seconds * 1000:.1f} ms; {done.total_seconds:.2f} s in all;"
-          f" {args.server} now refuses it, naming {args.to}")
+          f" {source} now refuses it, naming {args.to}")
     return 0

@@ -11,10 +11,13 @@ from workbench.metrics.exporter import BadMetricsAddress, MetricsHttp, parse_add
 from workbench.metrics.families import ServiceMetrics
 from workbench.metrics.node_collector import NodeCollector
 from workbench.metrics.oplog import FORMATS, LogObserver, RejectionSummary, configure, event, slow_request
-from workbench.metrics.request_counts import DEFAULT_TOP, RequestCounts
+from workbench.metrics.request_counts import DEFAULT_TOP, OTHER, RequestCounts
 from workbench.metrics.request_watch import RequestWatch
+from workbench.service.tenants import BadTenantName, check_tenant_name
 
 DEFAULT_SLOW_MS = 500.0
+# A caller refused these learns nothing, and must not earn a tenant label either.
+_REFUSED_CALLER = {"UNAUTHENTICATED", "PERMISSION_DENIED"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +76,7 @@ class NodeWatch:
         event("stopped")
 
     def _call_done(self, method: str, tenant: str, code: str, seconds: float) -> None:
+        tenant = labelled_tenant(tenant, code)
         if self.metrics is not None:
             self.metrics.call_done(method, tenant, code, seconds)
         else:
@@ -81,6 +85,7 @@ class NodeWatch:
             slow_request(method, tenant, code, seconds)
 
     def _stream_done(self, method: str, tenant: str, code: str, seconds: float, received: int, sent: int) -> None:
+        tenant = labelled_tenant(tenant, code)
         if self.metrics is not None:
             self.metrics.stream_done(method, tenant, code, seconds, received, sent)
         else:
@@ -99,3 +104,17 @@ class _BulkCalls(Observer):
 
     def call_answered(self, method: str, tenant: str, code: str, seconds: float) -> None:
         self._watch._call_done(method, tenant, code, seconds)
+
+
+def labelled_tenant(tenant: str, code: str) -> str:
+    """The tenant a call is counted (and logged) under: the caller's claim (`x-tenant`, or a bulk call's
+    tenant) only when it is a tenant name and the caller was allowed to make it, else "other". A client
+    must not be able to take the bounded tenant labels with names it made up or may not use, nor put
+    megabytes or newlines into the labels and the operator's log."""
+    if code in _REFUSED_CALLER:
+        return OTHER
+    try:
+        check_tenant_name(tenant if isinstance(tenant, str) else "")
+    except BadTenantName:
+        return OTHER
+    return tenant

@@ -42,12 +42,15 @@ from workbench.core.observer import observer
 from workbench.core.domain import Domain
 from workbench.service.inventory_service import domain_services
 from workbench.service.limits import check_limits
-from workbench.service.rpc import ServiceError, add_service, async_bidi_stream, hold_named_tenant, tenant_name
+from workbench.service.forwarding import TenantElsewhere
+from workbench.service.rpc import (TENANT_METADATA, ServiceError, add_service, async_bidi_stream, hold_named_tenant,
+                                   tenant_name)
 from workbench.service.tenant import Tenant
 from workbench.service.tenants import Tenants
 
 SERVICE = "bf.BulkService"
 MAX_UNANSWERED = 10_000  # calls of one stream in the tenants' queues; the stream reads no more meanwhile
+UNKNOWN_METHOD = f"/{SERVICE}/unknown"
 _LOG = logging.getLogger("bf.serve")
 
 Authorize = Callable[[grpc.aio.ServicerContext, str, str], None]  # (context, method, tenant); raises ServiceError
@@ -61,6 +64,7 @@ def allow_every_call(context: grpc.aio.ServicerContext, method: str, tenant: str
 class _Method:
     request_type: type | None  # None: the method's feature is missing
     why_missing: str
+    response_type: type
 
 
 class BulkService:
@@ -87,7 +91,10 @@ class BulkService:
             reader.cancel()
 
     def prepare(self, call: BulkCall, context: grpc.aio.ServicerContext, stream_tenant: str) -> tuple[str, Any]:
-        """The call's tenant and decoded request, or ServiceError saying what is wrong with it."""
+        """The call's tenant and decoded request, or ServiceError saying what is wrong with it.
+        Authorized first, as a unary call is: a caller learns nothing of what it may not call."""
+        tenant = call.tenant or stream_tenant
+        self.authorize(context, call.method, tenant)
         method = self.methods.get(call.method)
         if method is None:
             raise ServiceError(Code.UNIMPLEMENTED, f"no domain method {call.method[:200]!r}")
@@ -98,8 +105,6 @@ class BulkService:
         except DecodeError as error:
             raise ServiceError(Code.INVALID_ARGUMENT, f"malformed {method.request_type.__name__}: {error}") from None
         check_limits(request, self.text_limits)
-        tenant = call.tenant or stream_tenant
-        self.authorize(context, call.method, tenant)
         return tenant, request
 
 
@@ -116,6 +121,8 @@ class _Stream:
         self.answered = asyncio.Event()  # set when answers wait to be sent (or the reader ended)
         self.room = asyncio.Event()  # set while fewer than MAX_UNANSWERED calls wait
         self.room.set()
+        # tenants another node owns (cluster mode): where their calls go, and the last one forwarded
+        self.forwarding: dict[str, tuple[TenantElsewhere, asyncio.Future]] = {}
 
     async def read(self, frames: AsyncIterator[BulkCalls]) -> None:
         try:
@@ -132,10 +139,19 @@ class _Stream:
         by_tenant: dict[str, tuple[Tenant, Callable[[], None], list[tuple[int, str]], list[Any]]] = {}
         read_at = time.perf_counter()
         for call in calls:
+            name = request = None
             try:
                 name, request = self.service.prepare(call, self.context, self.tenant)
+                if name in self.forwarding:
+                    raise self.forwarding[name][0]  # after the calls forwarded before it
                 if name not in by_tenant:
                     by_tenant[name] = (*hold_named_tenant(self.service.tenants, name), [], [])
+            except TenantElsewhere as elsewhere:
+                if elsewhere.forwarder is None:
+                    self.answer(_refusal(call.id, call.method, elsewhere), call.method, name, read_at)
+                else:
+                    self.forward(call, name, request, elsewhere, read_at)
+                continue
             except Exception as error:
                 self.answer(_refusal(call.id, call.method, error), call.method, call.tenant or self.tenant, read_at)
                 continue
@@ -147,6 +163,35 @@ class _Stream:
             waiting = [len(tickets)]
             for (call_id, method), ticket in zip(ids, tickets):
                 ticket.future.add_done_callback(self._on_done(call_id, method, name, read_at, ticket, release, waiting))
+
+    def forward(self, call: BulkCall, tenant: str, request: Any, elsewhere: TenantElsewhere, read_at: float) -> None:
+        """Send the call to the tenant's owner as a unary call with the stream's credentials, after the calls
+        of that tenant this stream forwarded before it (one tenant's calls keep their order)."""
+        before = self.forwarding.get(tenant)
+        self.unanswered += 1
+        sent = asyncio.ensure_future(self._forwarded(before[1] if before else None, call, tenant, request, elsewhere,
+                                                     read_at))
+        self.forwarding[tenant] = (elsewhere, sent)
+
+        def drained(_: asyncio.Future) -> None:  # the next call finds the owner anew
+            if self.forwarding.get(tenant, (None, None))[1] is sent:
+                del self.forwarding[tenant]
+        sent.add_done_callback(drained)
+
+    async def _forwarded(self, before: asyncio.Future | None, call: BulkCall, tenant: str, request: Any,
+                         elsewhere: TenantElsewhere, read_at: float) -> None:
+        if before is not None:
+            await asyncio.wait([before])
+        try:
+            response = await elsewhere.forward(call.method, request, self.service.methods[call.method].response_type,
+                                               _AsTenant(self.context, tenant))
+            answer = BulkAnswer(id=call.id, response=response.SerializeToString())
+        except Exception as error:
+            answer = _refusal(call.id, call.method, error)
+        self.unanswered -= 1
+        if self.unanswered < MAX_UNANSWERED:
+            self.room.set()
+        self.answer(answer, call.method, tenant, read_at)
 
     def _on_done(self, call_id: int, method: str, tenant: str, read_at: float, ticket, release: Callable[[], None],
                  waiting: list[int]):
@@ -172,7 +217,9 @@ class _Stream:
     def answer(self, answer: BulkAnswer, method: str, tenant: str, read_at: float) -> None:
         self.answers.append(answer)
         self.answered.set()
-        observer().call_answered(method.lstrip("/").replace("/", "."), tenant, Code(answer.code).name,
+        # A method the stream does not serve is counted under one name: callers choose these strings.
+        known = method if method in self.service.methods else UNKNOWN_METHOD
+        observer().call_answered(known.lstrip("/").replace("/", "."), tenant, Code(answer.code).name,
                                  time.perf_counter() - read_at)
 
     async def next_answers(self, reader: asyncio.Future) -> list[BulkAnswer] | None:
@@ -186,6 +233,20 @@ class _Stream:
             await self.answered.wait()
         answers, self.answers = self.answers, []
         return answers
+
+
+class _AsTenant:
+    """The stream's context as a forwarded call sees it: the stream's metadata, `x-tenant` the call's own."""
+
+    def __init__(self, context: grpc.aio.ServicerContext, tenant: str):
+        self._context, self._tenant = context, tenant
+
+    def invocation_metadata(self) -> tuple:
+        metadata = self._context.invocation_metadata() or ()
+        return (*((k, v) for k, v in metadata if k != TENANT_METADATA), (TENANT_METADATA, self._tenant))
+
+    def time_remaining(self) -> float | None:
+        return self._context.time_remaining()
 
 
 def _refusal(call_id: int, method: str, error: Exception) -> BulkAnswer:
@@ -204,5 +265,6 @@ def _domain_methods(domain: Domain) -> dict[str, _Method]:
         for method in service.methods:
             request_type = request_types.get(method.input_type.full_name)
             why = "" if request_type else domain.registry.why_missing(message_types[method.input_type.full_name])
-            methods[f"/{service.full_name}/{method.name}"] = _Method(request_type, why)
+            methods[f"/{service.full_name}/{method.name}"] = _Method(
+                request_type, why, message_types[method.output_type.full_name])
     return methods

@@ -133,6 +133,10 @@ class Server:
         self._stop_loop()
 
     async def _bind(self) -> int:
+        port = self.listen.rpartition(":")[2]
+        if not self.listen.startswith("unix:") and not (port.isdigit() and int(port) <= 65535):
+            # gRPC would bind 127.0.0.1:99999 as port 34463 (modulo 65536), silently
+            raise RuntimeError(f"the port must be a number from 0 to 65535, not {port!r}")
         if self._credentials is not None:
             return self._grpc.add_secure_port(self.listen, self._credentials)
         return self._grpc.add_insecure_port(self.listen)

@@ -105,6 +105,11 @@ class MainScreen(Screen):
             status.broken = "  ".join([*stale, *([f"broken: {', '.join(broken)}"] if broken else [])])
             if self.chosen and self.chosen.kind != "spec":
                 self.show_chosen()  # its counts changed
+        elif isinstance(event, ev.Idle):  # after verdicts remembered from the last session too, with no run
+            if not status.last_run and not status.running:
+                status.last_run = f"all {event.total}: {event.failing} not passing"
+            if self.chosen and self.chosen.kind != "spec":
+                self.show_chosen()
         elif isinstance(event, ev.SpecRunning):
             status.running = f"run {event.run}: still running {event.spec_id}"
         elif isinstance(event, ev.RunCancelled):
