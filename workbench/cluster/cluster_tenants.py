@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import grpc
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 
 from workbench.cluster.heartbeats import beat, nodes_bucket
@@ -40,13 +41,15 @@ _LOG = logging.getLogger("bf.cluster")
 
 class ClusterTenants(Tenants):
     def __init__(self, domain: Domain, data_dir: Path | str, link: NatsLink, node: str,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3, warm_copies: bool = True):
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3, warm_copies: bool = True,
+                 forward_credentials: grpc.ChannelCredentials | None = None):
+        """`forward_credentials`: how to dial the owners (TLS with the cluster's CA), None for plain gRPC."""
         self.link, self.node = link, node
         ensure_stream(link, replicas)
         self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
         self._refused: dict[str, float] = {}  # owners' addresses that refused a connection, and when
-        self.forwarder = Forwarder(on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
+        self.forwarder = Forwarder(forward_credentials, on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
         self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that

@@ -59,7 +59,8 @@ def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     deadline = time.monotonic() + START_SECONDS
     while True:  # a node may start while NATS elects a leader (one of its servers just died)
         try:
-            tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas)
+            tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas,
+                                     forward_credentials=_forward_credentials(args))
             break
         except ClusterUnavailable:
             if time.monotonic() > deadline:
@@ -69,6 +70,15 @@ def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
                      f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
                      f" NOT encrypted at rest (not yet in cluster mode)")
+
+
+def _forward_credentials(args: argparse.Namespace):
+    """A node serving TLS dials the other nodes (the owners it forwards to) over TLS with DIR/ca.pem."""
+    if not args.tls:
+        return None
+    from workbench.tenancy.certificates import CA_CERT, channel_credentials
+
+    return channel_credentials(args.tls / CA_CERT)
 
 
 def cluster_tenancy(tenants):
