@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
@@ -32,6 +33,7 @@ from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
 STREAM = "BF_LOG"
@@ -169,16 +171,21 @@ class ReplicatedLog(EventLog):
             ClusterLogEvent(position=e.position, version=e.version, type=e.type, data=e.data, recorded=e.recorded)
             for logged in appended for e in logged])
         headers = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(self._seq)}
+        started = time.perf_counter()
         try:
             ack = self._link.call(self._link.js.publish(self.subject, group.SerializeToString(), headers=headers))
         except APIError as error:
             self.stale = True
-            if error.err_code == WRONG_LAST_SEQUENCE:
+            fenced = error.err_code == WRONG_LAST_SEQUENCE
+            observer().cluster_appended(self.tenant, time.perf_counter() - started, "fenced" if fenced else "failed")
+            if fenced:
                 raise LogFenced(f"tenant {self.tenant!r}: another node appended to its log: this node may not") from None
             raise ClusterUnavailable(f"JetStream refused the append: {error}") from None
         except BaseException:
             self.stale = True  # appended or not, only the cluster's log can tell now
+            observer().cluster_appended(self.tenant, time.perf_counter() - started, "failed")
             raise
+        observer().cluster_appended(self.tenant, time.perf_counter() - started, "ok")
         self._acked_seq = ack.seq
 
     def _store_more(self, db: sqlite3.Connection, appended: list[list[LoggedEvent]]) -> None:
