@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,12 +19,15 @@ from tests.unit.test_cluster import add_location, create_tenant, listed, stub
 
 pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '.[test]')")
 
+from workbench.cluster.audit import replayed_fingerprint  # noqa: E402
+from workbench.cluster.cluster_keys import ClusterKeyring  # noqa: E402
 from workbench.cluster.leases import Leases  # noqa: E402
 from workbench.cluster.link import NatsLink  # noqa: E402
 from workbench.cluster.local import BfNode, LocalCluster  # noqa: E402
 from workbench.cluster.nats_servers import free_ports  # noqa: E402
 from workbench.service.rpc import TENANT_METADATA  # noqa: E402
-from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, new_master_key  # noqa: E402
+from workbench.tenancy.master_key import (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, new_master_key,  # noqa: E402
+                                          parse_master_key)
 
 SKU = "SKU-CANARY-5Q7XW2"
 PLACE = "PLACE-CANARY-9JD4"
@@ -37,10 +41,13 @@ def _environment(key: str | None) -> dict[str, str]:
     return env
 
 
+KEY = new_master_key()
+
+
 @pytest.fixture(scope="module")
 def encrypted(tmp_path_factory):
     local = LocalCluster(tmp_path_factory.mktemp("encrypted"), ROOT, nodes=2, lease_seconds=LEASE_SECONDS,
-                         env=_environment(new_master_key())).start()
+                         env=_environment(KEY)).start()
     yield local
     local.stop()
 
@@ -91,3 +98,30 @@ def test_a_node_with_a_wrong_or_no_key_refuses_to_start(encrypted, tmp_path, key
         raise
     lines = node.log_path.read_text().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bf serve: ") and refusal in lines[0], lines
+
+
+def test_a_snapshot_is_sealed_and_a_fresh_copy_opens_it(encrypted, domain):
+    node = next(n for n in encrypted.nodes if n.running)  # the other may have been killed above
+    create_tenant(node.address, "packed")
+    metadata = [(TENANT_METADATA, "packed")]
+    uid = add_location(node.address, "packed", PLACE + "-2")
+    product = stub(node.address).AddProducts(inv.AddProductsReq(skus=[SKU + "-2"]), metadata=metadata,
+                                             timeout=10).uids[0]
+    for _ in range(10):
+        stub(node.address).UpdateInventory(inv.UpdateInventoryReq(location=uid, product=product, OnHandChange=1),
+                                           metadata=metadata, timeout=10)
+    link = NatsLink(encrypted.nats.urls, name="bf-test-encrypted")
+    try:
+        keyring = ClusterKeyring(link, parse_master_key(KEY, "the test's key"))
+        before = replayed_fingerprint(link, domain, "packed", keyring)
+        compacted = subprocess.run([sys.executable, "-m", "workbench.cli", "compact", "packed", "--server",
+                                    node.address], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert compacted.returncode == 0, compacted.stderr
+        assert "12 -> 3 events" in compacted.stdout
+        assert replayed_fingerprint(link, domain, "packed", keyring) == before  # from the sealed snapshot
+    finally:
+        link.close()
+    stores = [server.folder for server in encrypted.nats.servers]
+    assert _files_holding(stores, b"bf_snapshots"), "the scan must see the object store's files"
+    for needle in ((SKU + "-2").encode(), (PLACE + "-2").encode()):
+        assert _files_holding(stores, needle) == []
