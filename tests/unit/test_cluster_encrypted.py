@@ -26,6 +26,7 @@ from workbench.cluster.link import NatsLink  # noqa: E402
 from workbench.cluster.local import BfNode, LocalCluster  # noqa: E402
 from workbench.cluster.nats_servers import free_ports  # noqa: E402
 from workbench.service.rpc import TENANT_METADATA  # noqa: E402
+from workbench.tenancy.keyring import KeyringError  # noqa: E402
 from workbench.tenancy.master_key import (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, new_master_key,  # noqa: E402
                                           parse_master_key)
 
@@ -119,6 +120,9 @@ def test_a_snapshot_is_sealed_and_a_fresh_copy_opens_it(encrypted, domain):
         assert compacted.returncode == 0, compacted.stderr
         assert "12 -> 3 events" in compacted.stdout
         assert replayed_fingerprint(link, domain, "packed", keyring) == before  # from the sealed snapshot
+        assert "packed" in keyring.tenants() and "_master-key-check" not in keyring.tenants()
+        with pytest.raises(KeyringError, match="cannot unwrap"):  # the wrapped key is of no use without the key
+            ClusterKeyring(link, parse_master_key(new_master_key(), "another key")).keys("packed")
     finally:
         link.close()
     stores = [server.folder for server in encrypted.nats.servers]

@@ -63,10 +63,27 @@ class ClusterKeyring(Keyring):
             return False
         return True
 
-    def rotate(self, tenant: str) -> TenantKeys:
-        raise KeyringError("key rotation is not done in cluster mode yet (docs/cluster.md)")
+    def tenants(self) -> list[str]:
+        try:
+            return sorted(key for key in self.link.call(self.kv.keys()) if key != CHECK_KEY)
+        except NoKeysError:
+            return []
 
-    retire = shred = rotate
+    def shredded(self) -> list[str]:
+        return []
+
+    def rotate(self, tenant: str) -> TenantKeys:
+        raise _not_yet()
+
+    def retire(self, tenant: str, versions: list[int]) -> TenantKeys:
+        raise _not_yet()
+
+    def shred(self, tenant: str) -> None:
+        raise _not_yet()
+
+
+def _not_yet() -> KeyringError:
+    return KeyringError("key rotation and shredding are not done in cluster mode yet (docs/cluster.md)")
 
 
 def check_cluster_key(link: NatsLink, master_key: bytes | None, tenants_bucket: str, replicas: int = 3) -> None:
