@@ -38,7 +38,8 @@ def secure(tmp_path_factory):
     folder = tmp_path_factory.mktemp("secure")
     certs = folder / "certs"
     issue(certs)
-    local = LocalCluster(folder / "cluster", ROOT, nodes=2, lease_seconds=1.5, serve_args=("--tls", str(certs), "--metrics", "127.0.0.1:0"))
+    local = LocalCluster(folder / "cluster", ROOT, nodes=2, lease_seconds=1.5,
+                         serve_args=("--tls", str(certs), "--metrics", "127.0.0.1:0"))
     for node in local.nodes:  # every node accepts the operator's and alpha's tokens
         store = TokenStore(node.folder)
         store.add(OPERATOR, operator=True)

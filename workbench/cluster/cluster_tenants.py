@@ -52,7 +52,8 @@ class ClusterTenants(Tenants):
         self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
         self._refused: dict[str, float] = {}  # owners' addresses that refused a connection, and when
-        self.forwarder = Forwarder(forward_credentials, on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
+        self.forwarder = Forwarder(forward_credentials,
+                                   on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
         self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that

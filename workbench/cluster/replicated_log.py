@@ -150,7 +150,8 @@ class ReplicatedLog(EventLog):
     def __init__(self, path: Path | str, link: NatsLink, tenant: str, writer: str,
                  term: Callable[[], int] = lambda: 0, sealer: "Sealer | None" = None):
         """`term()` is the revision of the lease this node holds on the tenant; it raises when the lease is not valid.
-        `sealer`: the tenant's (encryption at rest, cluster_keys.py): events are sealed in the cache and on JetStream."""
+        `sealer`: the tenant's (encryption at rest, cluster_keys.py): events are sealed in the cache and on
+        JetStream."""
         super().__init__(path, sealer)
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: the cluster's log is the durable copy
         self._db.executescript(_STREAM_TABLE)

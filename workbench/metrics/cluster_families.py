@@ -56,7 +56,8 @@ class _ClusterReadings:
 
     def collect(self):
         lags = list(self.tenants.replicas.lag_seconds.values())
-        yield _gauge("cluster_tenants_owned", "Tenants whose lease this node holds.", len(self.tenants.leases.tenants()))
+        yield _gauge("cluster_tenants_owned", "Tenants whose lease this node holds.",
+                     len(self.tenants.leases.tenants()))
         yield _gauge("cluster_warm_copies", "Tenants this node keeps caught up without owning them.",
                      len(self.tenants.replicas.positions()))
         yield _gauge("cluster_replica_lag_max_seconds", "The largest lag of this node's warm copies at their last"
