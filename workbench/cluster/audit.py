@@ -20,6 +20,8 @@ from workbench.cluster.replicated_log import last_seq_of, read_groups
 from workbench.cluster.snapshots import pulled_log
 from workbench.core.domain import Domain
 from workbench.service.tenant import Tenant
+from workbench.tenancy.keyring import Keyring
+from workbench.tenancy.tenant_cipher import TenantCipher
 from workbench.tenancy.fingerprint import state_fingerprint
 
 READ_ATTEMPTS = 50
@@ -74,12 +76,14 @@ def missing(groups: list[Group], ids: set[str]) -> set[str]:
     return {uid for uid in ids if uid.encode() not in logged}
 
 
-def tenant_fingerprint(link: NatsLink, domain: Domain, tenant: str, folder: Path, writer: str = "audit") -> str:
+def tenant_fingerprint(link: NatsLink, domain: Domain, tenant: str, folder: Path, writer: str = "audit",
+                       keyring: Keyring | None = None) -> str:
     """The state fingerprint of the tenant kept in `folder` (its log cache and state there,
-    made if absent), once caught up with the cluster's log."""
+    made if absent), once caught up with the cluster's log (`keyring`: an encrypted cluster's)."""
     canon = importlib.import_module(f"{domain.project.domain}.compaction").CANON
-    log = pulled_log(folder, link, tenant, writer, lambda: 0)
-    opened = Tenant(tenant, domain, folder, log=log)
+    cipher = TenantCipher(keyring.keys(tenant)) if keyring is not None else None
+    log = pulled_log(folder, link, tenant, writer, lambda: 0, cipher and cipher.sealer)
+    opened = Tenant(tenant, domain, folder, log=log, cipher=cipher)
     try:
         with opened.paused():
             return state_fingerprint(opened.db, canon)
@@ -87,7 +91,7 @@ def tenant_fingerprint(link: NatsLink, domain: Domain, tenant: str, folder: Path
         opened.close()
 
 
-def replayed_fingerprint(link: NatsLink, domain: Domain, tenant: str) -> str:
+def replayed_fingerprint(link: NatsLink, domain: Domain, tenant: str, keyring: Keyring | None = None) -> str:
     """The fingerprint of a state built from nothing but the cluster's log."""
     with tempfile.TemporaryDirectory(prefix="bf-replay-") as folder:
-        return tenant_fingerprint(link, domain, tenant, Path(folder))
+        return tenant_fingerprint(link, domain, tenant, Path(folder), keyring=keyring)

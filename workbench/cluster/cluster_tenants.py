@@ -18,8 +18,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import grpc
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 
+from workbench.cluster.cluster_keys import ClusterKeyring
 from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
@@ -31,6 +33,7 @@ from workbench.core.domain import Domain
 from workbench.service.forwarding import Forwarder, TenantElsewhere
 from workbench.service.tenant import Tenant
 from workbench.service.tenants import DEFAULT_TENANT, Tenants, UnknownTenant, check_tenant_name
+from workbench.tenancy.tenant_cipher import TenantCipher
 
 TENANTS_BUCKET = "bf_tenants"
 OWNER_MEMORY_SECONDS = 0.25
@@ -40,13 +43,17 @@ _LOG = logging.getLogger("bf.cluster")
 
 class ClusterTenants(Tenants):
     def __init__(self, domain: Domain, data_dir: Path | str, link: NatsLink, node: str,
-                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3, warm_copies: bool = True):
-        self.link, self.node = link, node
+                 lease_seconds: float = DEFAULT_LEASE_SECONDS, replicas: int = 3, warm_copies: bool = True,
+                 forward_credentials: grpc.ChannelCredentials | None = None, keyring: ClusterKeyring | None = None):
+        """`forward_credentials`: how to dial the owners (TLS with the cluster's CA), None for plain gRPC;
+        `keyring`: the tenants' keys when they are encrypted at rest (cluster_keys.py)."""
+        self.link, self.node, self.keyring = link, node, keyring
         ensure_stream(link, replicas)
         self.known = bucket(link, TENANTS_BUCKET, replicas)[0]
         self.leases = Leases(link, node, "", lease_seconds, replicas)
         self._refused: dict[str, float] = {}  # owners' addresses that refused a connection, and when
-        self.forwarder = Forwarder(on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
+        self.forwarder = Forwarder(forward_credentials,
+                                   on_refused=lambda address: self._refused.__setitem__(address, time.monotonic()))
         self._nodes = nodes_bucket(link, replicas)
         self._names: set[str] = set()
         self._owners: dict[str, tuple[Owner, float]] = {}  # tenant -> its owner elsewhere, and until when to trust that
@@ -175,9 +182,10 @@ class ClusterTenants(Tenants):
         """The tenant from this node's cached log and state, caught up with the cluster's log."""
         folder = self.folder / name
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        log = pulled_log(folder, self.link, name, self.node, lambda: self.term(name))
+        cipher = TenantCipher(self.keyring.keys(name)) if self.keyring is not None else None
+        log = pulled_log(folder, self.link, name, self.node, lambda: self.term(name), cipher and cipher.sealer)
         try:
-            return Tenant(name, self.domain, folder, log=log)
+            return Tenant(name, self.domain, folder, log=log, cipher=cipher)
         except BaseException:
             log.close()
             raise

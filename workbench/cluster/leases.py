@@ -24,6 +24,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable, bucket
+from workbench.core.observer import observer
 
 BUCKET = "bf_leases"
 SAFETY_SHARE = 0.75  # trust a lease for this share of its TTL after asking for it
@@ -77,7 +78,7 @@ class Leases:
 
     def take(self, tenant: str) -> Lease | Owner:
         """The lease on `tenant` (taken now if free), or who owns it."""
-        asked = time.monotonic()
+        asked, change = time.monotonic(), "taken"
         try:
             revision = self.link.call(self.kv.create(tenant, self._value(0)))
         except KeyWrongLastSequenceError:
@@ -86,9 +87,10 @@ class Leases:
                 return self.take(tenant)
             if owner.node != self.node:
                 return owner
-            revision = self._reclaim(tenant, owner.revision)  # ours from before a restart: the term starts anew
+            revision, change = self._reclaim(tenant, owner.revision), "reclaimed"  # the term starts anew
             if revision is None:
                 return self.owner(tenant) or Owner("?", "", 0)
+        observer().ownership_changed(tenant, change)
         lease = Lease(tenant, revision, revision, asked + self.ttl * SAFETY_SHARE)
         with self._lock:
             self._held[tenant] = lease
@@ -103,6 +105,7 @@ class Leases:
             revision = self.link.call(self.kv.update(tenant, self._value(0), last=owner.revision))
         except KeyWrongLastSequenceError:  # it renewed, or another node took it first
             return self.owner(tenant) or self.take(tenant)
+        observer().ownership_changed(tenant, "taken_over")
         lease = Lease(tenant, revision, revision, asked + self.ttl * SAFETY_SHARE)
         with self._lock:
             self._held[tenant] = lease
@@ -132,6 +135,7 @@ class Leases:
             revision = self.link.call(self.kv.update(tenant, self._value(lease.term), last=lease.revision))
         except KeyWrongLastSequenceError:
             self.forget(tenant)
+            observer().ownership_changed(tenant, "lost")
             raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
         lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
 
@@ -141,6 +145,7 @@ class Leases:
         value = json.dumps({"node": node, "address": address, "term": 0}).encode()
         self.link.call(self.kv.update(tenant, value, last=lease.revision))
         self.forget(tenant)
+        observer().ownership_changed(tenant, "handed_over")
 
     def release(self, tenant: str) -> None:
         """Give the lease up now (a clean stop or a handover): the next node need not wait for the TTL."""
@@ -150,7 +155,8 @@ class Leases:
         try:
             self.link.call(self.kv.delete(tenant, last=lease.revision))
         except (KeyWrongLastSequenceError, ClusterUnavailable):
-            pass  # taken already, or it expires by itself
+            return  # taken already, or it expires by itself
+        observer().ownership_changed(tenant, "released")
 
     def forget(self, tenant: str) -> Lease | None:
         with self._lock:

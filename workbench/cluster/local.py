@@ -38,6 +38,8 @@ class BfNode(Child):
     folder: Path
     port: int
     process: subprocess.Popen | None = None
+    serve_args: tuple[str, ...] = ()  # more `bf serve` options (--tls DIR), the same for every node
+    env: dict[str, str] | None = None  # the node's environment (a master key), else this process's
     _log_offset: int = 0
 
     @property
@@ -59,8 +61,8 @@ class BfNode(Child):
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "workbench.cli", "--project", str(project_root), "serve",
                  "--listen", self.address, "--data", str(self.folder), "--cluster", nats_urls,
-                 "--node", self.name, "--lease-seconds", str(lease_seconds)],
-                stdout=log, stderr=log, start_new_session=True, cwd=project_root)
+                 "--node", self.name, "--lease-seconds", str(lease_seconds), *self.serve_args],
+                stdout=log, stderr=log, start_new_session=True, cwd=project_root, env=self.env)
 
     def wait_listening(self, timeout: float = START_SECONDS) -> None:
         """Until its log says it listens (or it died, or `timeout` passed)."""
@@ -77,13 +79,14 @@ class BfNode(Child):
 
 class LocalCluster:
     def __init__(self, folder: Path | str, project_root: Path, nodes: int = 3, nats: int = 3,
-                 lease_seconds: float = 3.0):
+                 lease_seconds: float = 3.0, serve_args: tuple[str, ...] = (), env: dict[str, str] | None = None):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.project_root = Path(project_root)
         self.lease_seconds = lease_seconds
         self.nats = NatsCluster(self.folder, nats)
-        self.nodes = [BfNode(n + 1, self.folder / f"node-{n + 1}", port) for n, port in enumerate(free_ports(nodes))]
+        self.nodes = [BfNode(n + 1, self.folder / f"node-{n + 1}", port, serve_args=serve_args, env=env)
+                      for n, port in enumerate(free_ports(nodes))]
 
     @property
     def addresses(self) -> list[str]:

@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Callable
 
+from workbench.core.observer import observer
 from workbench.service.tenant import Tenant
 
 INTERVAL_SECONDS = 0.2
@@ -70,6 +71,7 @@ class Replicas:
                 newest = copy.log.read(after=copy.log.last_position - 1, limit=1)
                 if newest:
                     self.lag_seconds[name] = max(0.0, time.time() - newest[0].recorded)
+                    observer().replica_pulled(name, copy.log.last_position - before, self.lag_seconds[name])
         except Exception as error:  # JetStream unavailable, or the copy broke: start afresh next time
             _LOG.debug("replicas: %r: %s", name, error)
             broken = self._copies.pop(name, None)

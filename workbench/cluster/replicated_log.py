@@ -24,15 +24,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
 from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
+
+if TYPE_CHECKING:
+    from workbench.tenancy.sealing import Sealer
 
 STREAM = "BF_LOG"
 SUBJECT_PREFIX = "bf.log."
@@ -144,9 +149,11 @@ def decode_group(data: bytes) -> list[LoggedEvent]:
 
 class ReplicatedLog(EventLog):
     def __init__(self, path: Path | str, link: NatsLink, tenant: str, writer: str,
-                 term: Callable[[], int] = lambda: 0):
-        """`term()` is the revision of the lease this node holds on the tenant; it raises when the lease is not valid."""
-        super().__init__(path)
+                 term: Callable[[], int] = lambda: 0, sealer: "Sealer | None" = None):
+        """`term()` is the revision of the lease this node holds on the tenant; it raises when the lease is not valid.
+        `sealer`: the tenant's (encryption at rest, cluster_keys.py): events are sealed in the cache and on
+        JetStream."""
+        super().__init__(path, sealer)
         self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: the cluster's log is the durable copy
         self._db.executescript(_STREAM_TABLE)
         self._seq = self._db.execute("SELECT seq FROM bf_stream").fetchone()[0]
@@ -166,20 +173,24 @@ class ReplicatedLog(EventLog):
     def _before_store(self, appended: list[list[LoggedEvent]]) -> None:
         if self.stale:
             raise LogFenced(f"tenant {self.tenant!r}: this node's copy of the log is stale; it must catch up first")
-        group = ClusterLogGroup(writer=self.writer, term=self._term(), events=[
-            ClusterLogEvent(position=e.position, version=e.version, type=e.type, data=e.data, recorded=e.recorded)
-            for logged in appended for e in logged])
+        group = ClusterLogGroup(writer=self.writer, term=self._term(),
+                                events=self.to_wire([e for logged in appended for e in logged]))
         headers = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(self._seq)}
+        started = time.perf_counter()
         try:
             ack = self._link.call(self._link.js.publish(self.subject, group.SerializeToString(), headers=headers))
         except APIError as error:
             self.stale = True
-            if error.err_code == WRONG_LAST_SEQUENCE:
+            fenced = error.err_code == WRONG_LAST_SEQUENCE
+            observer().cluster_appended(self.tenant, time.perf_counter() - started, "fenced" if fenced else "failed")
+            if fenced:
                 raise LogFenced(f"tenant {self.tenant!r}: another node appended to its log: this node may not") from None
             raise ClusterUnavailable(f"JetStream refused the append: {error}") from None
         except BaseException:
             self.stale = True  # appended or not, only the cluster's log can tell now
+            observer().cluster_appended(self.tenant, time.perf_counter() - started, "failed")
             raise
+        observer().cluster_appended(self.tenant, time.perf_counter() - started, "ok")
         self._acked_seq = ack.seq
 
     def _store_more(self, db: sqlite3.Connection, appended: list[list[LoggedEvent]]) -> None:
@@ -209,7 +220,7 @@ class ReplicatedLog(EventLog):
         pulled = 0
         batch: list[list[LoggedEvent]] = []
         async for seq, group in read_groups(self._link, self.tenant, self._seq, last):
-            events = [LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in group.events]
+            events = self.from_wire(group.events)
             self._check_continues(batch, events)
             batch.append(events)
             if len(batch) >= PULL_BATCH or seq >= last:
@@ -225,7 +236,18 @@ class ReplicatedLog(EventLog):
             if self._last_position:
                 raise CacheAhead(f"tenant {self.tenant!r}: a snapshot only starts an empty copy")
             self._acked_seq = snapshot.through_seq
-            self._store([[LoggedEvent(e.position, e.version, e.type, e.data, e.recorded) for e in snapshot.events]])
+            self._store([self.from_wire(snapshot.events)])
+
+    def to_wire(self, events: list[LoggedEvent]) -> list[ClusterLogEvent]:
+        """Events as JetStream and the object store keep them: their data sealed when the tenant is encrypted."""
+        seal = self._sealer.seal if self._sealer else lambda position, data, type_name: data
+        return [ClusterLogEvent(position=e.position, version=e.version, type=e.type,
+                                data=seal(e.position, e.data, e.type), recorded=e.recorded) for e in events]
+
+    def from_wire(self, events) -> list[LoggedEvent]:
+        unseal = self._sealer.open if self._sealer else lambda position, data, type_name: data
+        return [LoggedEvent(e.position, e.version, e.type, unseal(e.position, e.data, e.type), e.recorded)
+                for e in events]
 
     def _check_continues(self, batch: list[list[LoggedEvent]], events: list[LoggedEvent]) -> None:
         before = batch[-1][-1].position if batch else self._last_position

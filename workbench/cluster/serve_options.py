@@ -44,31 +44,46 @@ def nats_missing(command: str) -> bool:
 
 def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     """The node's tenants and one line saying how it keeps them. Raises ClusterUnavailable, or
-    MasterKeyError when a master key is given (cluster mode does not encrypt yet: never serve in
-    the clear someone who asked for encryption)."""
-    from workbench.cluster.cluster_tenants import ClusterTenants
+    MasterKeyError when the master key given (or its absence) is not how the cluster is encrypted."""
+    from workbench.cluster.cluster_keys import ClusterKeyring, check_cluster_key
+    from workbench.cluster.cluster_tenants import TENANTS_BUCKET, ClusterTenants
     from workbench.cluster.link import ClusterUnavailable, NatsLink
-    from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError
+    from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, master_key_from_environment
 
-    if os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV):
-        raise MasterKeyError(f"cluster mode does not encrypt tenants yet (docs/cluster.md): unset {MASTER_KEY_ENV}"
-                                 f" and {MASTER_KEY_FILE_ENV} to serve them in the clear, or serve a single node")
+    given = os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV)
+    master_key = master_key_from_environment() if given else None
     node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
     link = NatsLink(args.cluster, name=f"bf-{node}")
     replicas = min(3, len(link.urls))
     deadline = time.monotonic() + START_SECONDS
     while True:  # a node may start while NATS elects a leader (one of its servers just died)
         try:
-            tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas)
+            check_cluster_key(link, master_key, TENANTS_BUCKET, replicas)
+            keyring = ClusterKeyring(link, master_key, replicas) if master_key else None
+            tenants = ClusterTenants(domain, data, link, node, args.lease_seconds, replicas,
+                                     forward_credentials=_forward_credentials(args), keyring=keyring)
             break
         except ClusterUnavailable:
             if time.monotonic() > deadline:
                 link.close()
                 raise
             time.sleep(0.2)
+        except BaseException:
+            link.close()
+            raise
+    at_rest = ("encrypted at rest: tenant keys wrapped by the master key in KV bf_keys, events sealed on JetStream"
+               if keyring else f"NOT encrypted at rest (set {MASTER_KEY_ENV} or {MASTER_KEY_FILE_ENV} on every node)")
     return tenants, (f"node {node} of the cluster at {args.cluster}: logs on JetStream (R{replicas}),"
-                     f" leases of {args.lease_seconds:g} s; state and log cached in {data};"
-                     f" NOT encrypted at rest (not yet in cluster mode)")
+                     f" leases of {args.lease_seconds:g} s; state and log cached in {data}; {at_rest}")
+
+
+def _forward_credentials(args: argparse.Namespace):
+    """A node serving TLS dials the other nodes (the owners it forwards to) over TLS with DIR/ca.pem."""
+    if not args.tls:
+        return None
+    from workbench.tenancy.certificates import CA_CERT, channel_credentials
+
+    return channel_credentials(args.tls / CA_CERT)
 
 
 def cluster_tenancy(tenants):

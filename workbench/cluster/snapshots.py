@@ -20,20 +20,24 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from nats.js.errors import NotFoundError, ObjectNotFoundError
 
-from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
+from domain.contracts.cluster_pb2 import ClusterLogGroup
 from domain.contracts.tenancy_pb2 import CompactResp
 from workbench.cluster.link import NatsLink
 from workbench.cluster.replicated_log import STREAM, BehindSnapshot, CacheAhead, ReplicatedLog, subject_of
 from workbench.core.codes import Code
 from workbench.core.domain import Domain
+from workbench.service.event_log import LoggedEvent
 from workbench.service.rpc import ServiceError
 from workbench.service.tenant import LOG_FILE, Tenant
 from workbench.tenancy.compactor import replay
 from workbench.tenancy.fingerprint import state_fingerprint
+
+if TYPE_CHECKING:
+    from workbench.tenancy.sealing import Sealer
 
 BUCKET = "bf_snapshots"
 _LOG = logging.getLogger("bf.cluster")
@@ -54,11 +58,12 @@ def read_snapshot(link: NatsLink, tenant: str) -> ClusterLogGroup | None:
     return ClusterLogGroup.FromString(found.data)
 
 
-def pulled_log(folder: Path, link: NatsLink, tenant: str, writer: str, term: Callable[[], int]) -> ReplicatedLog:
+def pulled_log(folder: Path, link: NatsLink, tenant: str, writer: str, term: Callable[[], int],
+               sealer: "Sealer | None" = None) -> ReplicatedLog:
     """The tenant's copy in `folder` caught up with the cluster's log: pulled, or rebuilt
     from the snapshot and what follows it when the log has moved past it (or it knows
     more than the cluster)."""
-    log = ReplicatedLog(folder / LOG_FILE, link, tenant, writer, term)
+    log = ReplicatedLog(folder / LOG_FILE, link, tenant, writer, term, sealer)
     try:
         log.pull()
         return log
@@ -70,7 +75,7 @@ def pulled_log(folder: Path, link: NatsLink, tenant: str, writer: str, term: Cal
         raise
     shutil.rmtree(folder)
     folder.mkdir(mode=0o700)
-    log = ReplicatedLog(folder / LOG_FILE, link, tenant, writer, term)
+    log = ReplicatedLog(folder / LOG_FILE, link, tenant, writer, term, sealer)
     try:
         snapshot = read_snapshot(link, tenant)
         if snapshot is not None:
@@ -97,9 +102,9 @@ def compact(link: NatsLink, domain: Domain, tenant: Tenant, writer: str, term: i
             return CompactResp(events_before=position, events_after=position, fingerprint=fingerprint)
         first = position - len(events) + 1
         now = time.time()
-        snapshot = ClusterLogGroup(writer=writer, term=term, through_seq=seq, events=[
-            ClusterLogEvent(position=first + i, version=version, type=type_name, data=data, recorded=now)
-            for i, (type_name, data) in enumerate(tenant.codec.encode(event) for event in events)])
+        snapshot = ClusterLogGroup(writer=writer, term=term, through_seq=seq, events=tenant.log.to_wire([
+            LoggedEvent(first + i, version, type_name, data, now)
+            for i, (type_name, data) in enumerate(tenant.codec.encode(event) for event in events)]))
         data = snapshot.SerializeToString()
         link.call(snapshot_store(link).put(tenant.name, data))
         link.call(link.js.purge_stream(STREAM, subject=subject_of(tenant.name), seq=seq))

@@ -41,6 +41,20 @@ class Observer:
     def maintenance(self, operation: str, tenant: str, seconds: float, figures: dict[str, float]) -> None:
         """A maintenance operation (compact, migrate, adopt) finished, with its figures."""
 
+    # -- cluster mode (workbench/cluster/) --------------------------------------------
+
+    def ownership_changed(self, tenant: str, change: str) -> None:
+        """This node's hold on `tenant`'s lease changed: "taken" (it was free), "reclaimed" (ours
+        from before a restart), "taken_over" (from an owner found down), "lost" (another node took
+        it), "handed_over" (a migration) or "released" (a clean stop)."""
+
+    def cluster_appended(self, tenant: str, seconds: float, outcome: str) -> None:
+        """A group was offered to the cluster's log: "ok" (acknowledged by JetStream), "fenced"
+        (another node appended since) or "failed" (no answer or refused: its fate is unknown)."""
+
+    def replica_pulled(self, tenant: str, events: int, lag_seconds: float) -> None:
+        """A warm copy pulled `events` new events; the newest was written `lag_seconds` ago."""
+
 
 _current = Observer()
 

@@ -8,6 +8,7 @@ import argparse
 
 from workbench.core.observer import Observer, fanout, install
 from workbench.metrics.exporter import BadMetricsAddress, MetricsHttp, parse_address
+from workbench.metrics.cluster_families import ClusterMetrics
 from workbench.metrics.families import ServiceMetrics
 from workbench.metrics.node_collector import NodeCollector
 from workbench.metrics.oplog import FORMATS, LogObserver, RejectionSummary, configure, event, slow_request
@@ -42,27 +43,31 @@ def _metrics_address(text: str) -> str:
 
 class NodeWatch:
     def __init__(self, metrics_listen: str | None = None, top_tenants: int = DEFAULT_TOP,
-                 log_format: str = "text", slow_ms: float = DEFAULT_SLOW_MS):
+                 log_format: str = "text", slow_ms: float = DEFAULT_SLOW_MS, cluster: bool = False):
+        """`cluster`: the node serves a cluster (its families are added)."""
         configure(log_format)
         self.metrics_listen = metrics_listen
         self.metrics = ServiceMetrics(top_tenants) if metrics_listen else None
+        self.cluster = ClusterMetrics(self.metrics.registry) if self.metrics and cluster else None
         self.counts = self.metrics.counts if self.metrics else RequestCounts(top_tenants)
         self.slow_seconds = slow_ms / 1000
         self.interceptor = RequestWatch(self._call_done, self._stream_done, self._stream_opened)
         self.rejections = RejectionSummary(self.counts.by_code)
         self.http: MetricsHttp | None = None
         # Installed before any tenant opens, so the first openings are counted too.
-        install(fanout(*(o for o in (self.metrics, LogObserver(), _BulkCalls(self)) if o is not None)))
+        install(fanout(*(o for o in (self.metrics, self.cluster, LogObserver(), _BulkCalls(self)) if o is not None)))
 
     @classmethod
     def from_arguments(cls, args: argparse.Namespace) -> "NodeWatch":
-        return cls(args.metrics, args.metrics_tenants, args.log_format, args.slow_ms)
+        return cls(args.metrics, args.metrics_tenants, args.log_format, args.slow_ms, bool(getattr(args, "cluster", None)))
 
     def start(self, server, tenancy=None) -> None:
         """Watch a started server: its tenants, streams and migrations; serve the metrics.
         Raises BadMetricsAddress when the metrics cannot listen."""
         if self.metrics is not None:
             self.metrics.register(NodeCollector(server.tenants, server.event_stream, tenancy))
+            if self.cluster is not None:
+                self.cluster.read_from(server.tenants)
             self.http = MetricsHttp(self.metrics.registry, self.metrics_listen)
         self.rejections.start()
         event("started", address=server.address, tenants=len(server.tenants.names()),

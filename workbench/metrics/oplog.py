@@ -88,6 +88,9 @@ class LogObserver(Observer):
     def tenant_evicted(self, tenant: str) -> None:
         event("tenant_evicted", tenant=tenant)
 
+    def ownership_changed(self, tenant: str, change: str) -> None:
+        event("ownership", logging.WARNING if change == "lost" else logging.INFO, tenant=tenant, change=change)
+
     def maintenance(self, operation: str, tenant: str, seconds: float, figures: dict[str, float]) -> None:
         failed = "failed" in figures
         event(operation, logging.WARNING if failed else logging.INFO, tenant=tenant, seconds=seconds,
