@@ -12,7 +12,6 @@ median of each figure side by side, and their ratio (encrypted / clear).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -25,14 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.unit.test_cluster import add_location, create_tenant, listed  # noqa: E402
-from workbench.cluster.local import LocalCluster  # noqa: E402
-from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, new_master_key  # noqa: E402
+from workbench.cluster.local import LocalCluster, node_environment  # noqa: E402
+from workbench.tenancy.master_key import new_master_key  # noqa: E402
 
 
 def measure(key: str | None, calls: int, in_flight: int) -> dict[str, float]:
-    env = {k: v for k, v in os.environ.items() if k not in (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV)}
-    if key:
-        env[MASTER_KEY_ENV] = key
+    env = node_environment(key)
     with tempfile.TemporaryDirectory(prefix="bf-bench-") as folder:
         cluster = LocalCluster(folder, ROOT, nodes=1, env=env).start()
         try:
