@@ -4,7 +4,6 @@ and a node with a wrong key, or none, refuses to start in one line."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -23,23 +22,15 @@ from workbench.cluster.audit import replayed_fingerprint  # noqa: E402
 from workbench.cluster.cluster_keys import ClusterKeyring  # noqa: E402
 from workbench.cluster.leases import Leases  # noqa: E402
 from workbench.cluster.link import NatsLink  # noqa: E402
-from workbench.cluster.local import BfNode, LocalCluster  # noqa: E402
+from workbench.cluster.local import BfNode, LocalCluster, node_environment  # noqa: E402
 from workbench.cluster.nats_servers import free_ports  # noqa: E402
 from workbench.service.rpc import TENANT_METADATA  # noqa: E402
 from workbench.tenancy.keyring import KeyringError  # noqa: E402
-from workbench.tenancy.master_key import (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, new_master_key,  # noqa: E402
-                                          parse_master_key)
+from workbench.tenancy.master_key import new_master_key, parse_master_key  # noqa: E402
 
 SKU = "SKU-CANARY-5Q7XW2"
 PLACE = "PLACE-CANARY-9JD4"
 LEASE_SECONDS = 1.5
-
-
-def _environment(key: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV)}
-    if key:
-        env[MASTER_KEY_ENV] = key
-    return env
 
 
 KEY = new_master_key()
@@ -48,7 +39,7 @@ KEY = new_master_key()
 @pytest.fixture(scope="module")
 def encrypted(tmp_path_factory):
     local = LocalCluster(tmp_path_factory.mktemp("encrypted"), ROOT, nodes=2, lease_seconds=LEASE_SECONDS,
-                         env=_environment(KEY)).start()
+                         env=node_environment(KEY)).start()
     yield local
     local.stop()
 
@@ -90,7 +81,7 @@ def test_nothing_in_the_clear_and_failover_still_works(encrypted):
 @pytest.mark.parametrize("key, refusal", [(new_master_key(), "is not the cluster's"),
                                           (None, "the cluster is encrypted and no master key was given")])
 def test_a_node_with_a_wrong_or_no_key_refuses_to_start(encrypted, tmp_path, key, refusal):
-    node = BfNode(9, tmp_path / "node-9", free_ports(1)[0], env=_environment(key))
+    node = BfNode(9, tmp_path / "node-9", free_ports(1)[0], env=node_environment(key))
     node.start(ROOT, encrypted.nats.url_list, LEASE_SECONDS)
     try:
         assert node.process.wait(timeout=60) == 2

@@ -29,7 +29,7 @@ from workbench.cluster.client import ClusterClient
 from workbench.cluster.heartbeats import nodes_bucket, read_nodes
 from workbench.cluster.leases import Leases
 from workbench.cluster.link import NatsLink
-from workbench.cluster.local import LocalCluster, NodeFailed
+from workbench.cluster.local import LocalCluster, NodeFailed, node_environment
 from workbench.config import Project
 from workbench.core.domain import Domain
 from workbench.service.tenant import LOG_FILE
@@ -88,7 +88,9 @@ def run_chaos(project: Project, seconds: float, tenants: int = 4, nodes: int = 3
         say(f"single node: {calm_seconds:g} s of load on one bf serve (no cluster)")
         report.single_per_second = _single_node(project, domain, root / "single", names, in_flight, calm_seconds, seed)
         say(f"cluster: 3 NATS servers, {nodes} bf nodes, leases of {lease_seconds:g} s, in {root / 'cluster'}")
-        cluster = LocalCluster(root / "cluster", project.root, nodes, lease_seconds=lease_seconds).start()
+        # In the clear whatever this shell holds: the audit reads the events on JetStream.
+        cluster = LocalCluster(root / "cluster", project.root, nodes, lease_seconds=lease_seconds,
+                               env=node_environment()).start()
         try:
             _on_cluster(cluster, project, domain, names, in_flight, calm_seconds, seed, rng, report, say)
         finally:

@@ -32,6 +32,16 @@ class NodeFailed(RuntimeError):
     pass
 
 
+def node_environment(master_key: str | None = None) -> dict[str, str]:
+    """This process's environment for the nodes, with `master_key` (hex) as theirs, or none at all."""
+    from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV
+
+    env = {k: v for k, v in os.environ.items() if k not in (MASTER_KEY_ENV, MASTER_KEY_FILE_ENV)}
+    if master_key:
+        env[MASTER_KEY_ENV] = master_key
+    return env
+
+
 @dataclass
 class BfNode(Child):
     number: int
