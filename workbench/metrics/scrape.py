@@ -3,6 +3,7 @@ for `bf top`, the app's Server screen and the tests."""
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -72,6 +73,8 @@ def scrape(address: str, timeout: float = TIMEOUT_SECONDS) -> Scrape:
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise ScrapeFailed(f"{url}: {getattr(reason, 'strerror', None) or reason}") from None
+    except (ValueError, http.client.InvalidURL) as error:  # no URL at all ("http://[bad", "host:port")
+        raise ScrapeFailed(f"{url}: not an address: {error}") from None
     try:
         return parse(text)
     except ValueError as error:

@@ -89,7 +89,25 @@ class Authorizer(grpc.aio.ServerInterceptor):
                                 details: grpc.HandlerCallDetails):
         handler = await continuation(details)
         refused = self.refusal(details.method, details.invocation_metadata) if handler is not None else None
-        return handler if refused is None else _refusing(handler, *refused)
+        if refused is not None:
+            return _refusing(handler, *refused)
+        if handler is not None and handler.unary_stream and self.role_of(details.method) != PUBLIC:
+            return self._rechecking(handler, details)
+        return handler
+
+    def _rechecking(self, handler: grpc.RpcMethodHandler, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        """A server stream (Follow) checks its token again before each message: one revoked (or whose
+        grant changed) while the stream is open gets nothing more."""
+        inner = handler.unary_stream
+
+        async def stream(request, context: grpc.aio.ServicerContext):
+            async for message in inner(request, context):
+                refused = self.refusal(details.method, details.invocation_metadata)
+                if refused is not None:
+                    await context.abort(*refused)
+                yield message
+
+        return grpc.unary_stream_rpc_method_handler(stream, handler.request_deserializer, handler.response_serializer)
 
     def authorize_call(self, context: grpc.aio.ServicerContext, method: str, tenant: str) -> None:
         """One call inside a bf.BulkService stream, with the stream's token and the call's own method and
