@@ -25,9 +25,9 @@ from workbench.service.rpc import ServiceError
 
 _LOG = logging.getLogger("bf.cluster")
 READY_SECONDS = 30.0
-CALL_SECONDS = 5.0
-PROBE_SECONDS = 1.0
-CONNECT_SECONDS = 3.0  # one round of connection attempts over every server  # a server whose JetStream takes longer to answer at connection time is skipped  # the longest one JetStream request may take (a server died: the client reconnects)
+CALL_SECONDS = 5.0  # the longest one JetStream request may take (a server died: the client reconnects)
+PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped
+CONNECT_SECONDS = 3.0  # one round of connection attempts over every server
 
 
 class Unavailable(ServiceError):
