@@ -73,10 +73,6 @@ class ClusterTenants(Tenants):
         """Name this node's gRPC address in the leases it takes (known once the server listens)."""
         self.leases.address = address
 
-    def handovers(self, state: str) -> list[str]:
-        """None: a cluster node keeps no single-node migration records (a tenant moves by its lease)."""
-        return []
-
     def ready(self, name: str) -> bool:
         tenant = self._open.get(name)
         return tenant is not None and self._serving(name, tenant)
