@@ -45,6 +45,9 @@ def link(cluster):
     link.close()
 
 
+JETSTREAM_RETRY_SECONDS = 10.0
+
+
 def create_tenant(address: str, name: str) -> None:
     with grpc.insecure_channel(address) as channel:
         create = channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
@@ -57,9 +60,21 @@ def stub(address: str) -> inventory_pb2_grpc.InventoryServiceStub:
 
 
 def add_location(address: str, tenant: str, name: str) -> str:
-    reply = stub(address).AddLocations(inv.AddLocationsReq(locs=[inv.AddLocationsReq.Loc(name=name)]),
-                                       metadata=[(TENANT_METADATA, tenant)], timeout=10)
-    return reply.locs[0].uid
+    """Retried while no JetStream server answers at all (NoResponders: briefly, as a stream elects its
+    leader), as every cluster client retries UNAVAILABLE; nothing reached JetStream, so nothing was
+    appended. Any other refusal raises."""
+    deadline = time.monotonic() + JETSTREAM_RETRY_SECONDS
+    while True:
+        try:
+            reply = stub(address).AddLocations(inv.AddLocationsReq(locs=[inv.AddLocationsReq.Loc(name=name)]),
+                                               metadata=[(TENANT_METADATA, tenant)], timeout=10)
+            return reply.locs[0].uid
+        except grpc.RpcError as error:
+            transient = error.code() == grpc.StatusCode.UNAVAILABLE and (error.details() or "").startswith(
+                "JetStream unavailable: NoRespondersError")
+            if not transient or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def listed(address: str, tenant: str) -> dict[str, str]:
