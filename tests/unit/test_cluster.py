@@ -22,7 +22,7 @@ pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '
 
 from workbench.cluster.audit import log_groups, replayed_fingerprint, writers_overlap  # noqa: E402
 from workbench.cluster.leases import Leases, Owner  # noqa: E402
-from workbench.cluster.link import NatsLink  # noqa: E402
+from workbench.cluster.link import ClusterUnavailable, NatsLink  # noqa: E402
 from workbench.cluster.local import LocalCluster  # noqa: E402
 from workbench.cluster.replicated_log import LogFenced, ReplicatedLog  # noqa: E402
 from workbench.service.forwarding import owner_of  # noqa: E402
@@ -103,6 +103,32 @@ def test_a_log_whose_view_is_stale_cannot_append(link, tmp_path):
         assert [e.data for e in a.read()] == [b"one", b"two"]
     finally:
         a.close(), b.close()
+
+
+def test_an_append_whose_answer_was_lost_is_sent_again_and_stored_once(link, tmp_path, monkeypatch):
+    """JetStream stored the group but the node never heard (its server died with the answer): the
+    append is sent again with the same message id and JetStream answers with the stored sequence,
+    instead of storing it twice or refusing it as another writer's (wrong last sequence)."""
+    log = ReplicatedLog(tmp_path / "a.db", link, "lost-answer", "node-a", term=lambda: 1)
+    real_call, stored = link.call, []
+
+    def losing_the_first_answer(coroutine, timeout=None):
+        result = real_call(coroutine, timeout)
+        if getattr(coroutine, "__qualname__", "").endswith(".publish") and not stored:
+            stored.append(result.seq)
+            raise ClusterUnavailable("JetStream did not answer within 1 s")
+        return result
+
+    try:
+        log.pull()
+        monkeypatch.setattr(link, "call", losing_the_first_answer)
+        log.append([("protos.X", b"once")])
+        monkeypatch.undo()
+        assert stored and log.stream_seq == stored[0] and not log.stale
+        log.append([("protos.X", b"next")])
+        assert [g.positions for g in log_groups(link, "lost-answer")] == [(1,), (2,)]
+    finally:
+        log.close()
 
 
 def test_a_lease_is_taken_once_and_moves_after_its_ttl(link):

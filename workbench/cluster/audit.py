@@ -37,8 +37,9 @@ class Group:
 
 def log_groups(link: NatsLink, tenant: str) -> list[Group]:
     """Every group of the tenant's log up to the last one the stream's leader acknowledged."""
+    last = link.retrying(lambda: last_seq_of(link, tenant, leader=True), seconds=30)
+
     async def read() -> list[Group]:
-        last = await last_seq_of(link, tenant, leader=True)
         for attempt in range(READ_ATTEMPTS):  # the replica answering the reads may still lag behind `last`
             try:
                 return [_group(group) async for _, group in read_groups(link, tenant, 0, last)]

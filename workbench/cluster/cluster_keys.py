@@ -41,7 +41,7 @@ class ClusterKeyring(Keyring):
     def keys(self, tenant: str) -> TenantKeys:
         require_tenant_id(tenant)
         try:
-            stored = json.loads(self.link.call(self.kv.get(tenant)).value)
+            stored = json.loads(self.link.retrying(lambda: self.kv.get(tenant)).value)
         except KeyNotFoundError:
             return self.create(tenant)
         versions = {int(v): self._unwrap(tenant, int(v), bytes.fromhex(w)) for v, w in stored["versions"].items()}
@@ -91,7 +91,7 @@ def check_cluster_key(link: NatsLink, master_key: bytes | None, tenants_bucket: 
     the first node given a key in a cluster without tenants records its check value."""
     kv = bucket(link, KEYS_BUCKET, replicas)[0]
     try:
-        remembered = json.loads(link.call(kv.get(CHECK_KEY)).value)["check"]
+        remembered = json.loads(link.retrying(lambda: kv.get(CHECK_KEY)).value)["check"]
     except KeyNotFoundError:
         remembered = None
     if master_key is None:

@@ -150,7 +150,7 @@ class ClusterTenants(Tenants):
     def _exists(self, name: str) -> bool:
         if name not in self._names:
             try:
-                self.link.call(self.known.get(name))
+                self.link.retrying(lambda: self.known.get(name))
             except KeyNotFoundError:
                 return False
             self._names.add(name)

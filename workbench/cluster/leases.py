@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
@@ -64,6 +65,9 @@ class Leases:
         self.kv = self._bucket(replicas)
         self._held: dict[str, Lease] = {}
         self._lock = threading.Lock()
+        # One revision-checked write at a time per held lease: a renewal racing a handover would make
+        # the one that reads the older revision fail although nothing else touched the lease.
+        self._writing: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 
     def _bucket(self, replicas: int):
         """The bucket, made by the first node; its TTL rules (a node started with another one follows it)."""
@@ -119,7 +123,7 @@ class Leases:
 
     def owner(self, tenant: str) -> Owner | None:
         try:
-            entry = self.link.call(self.kv.get(tenant))
+            entry = self.link.retrying(lambda: self.kv.get(tenant))
         except KeyNotFoundError:
             return None
         value = json.loads(entry.value)
@@ -127,24 +131,26 @@ class Leases:
 
     def renew(self, tenant: str) -> None:
         """Renew a held lease; LeaseLost when another node took it (ClusterUnavailable: try again soon)."""
-        lease = self._held.get(tenant)
-        if lease is None:
-            raise LeaseLost(f"tenant {tenant!r}: no lease held")
-        asked = time.monotonic()
-        try:
-            revision = self.link.call(self.kv.update(tenant, self._value(lease.term), last=lease.revision))
-        except KeyWrongLastSequenceError:
-            self.forget(tenant)
-            observer().ownership_changed(tenant, "lost")
-            raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
-        lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
+        with self._writing[tenant]:
+            lease = self._held.get(tenant)
+            if lease is None:
+                raise LeaseLost(f"tenant {tenant!r}: no lease held")
+            asked = time.monotonic()
+            try:
+                revision = self.link.call(self.kv.update(tenant, self._value(lease.term), last=lease.revision))
+            except KeyWrongLastSequenceError:
+                self.forget(tenant)
+                observer().ownership_changed(tenant, "lost")
+                raise LeaseLost(f"tenant {tenant!r}: another node took the lease") from None
+            lease.revision, lease.valid_until = revision, asked + self.ttl * SAFETY_SHARE
 
     def hand_over(self, tenant: str, lease: Lease, node: str, address: str) -> None:
         """Rewrite the lease to name `node` (in one revision-checked update) and forget it here;
         that node takes it anew at its next call (KeyWrongLastSequenceError: it changed meanwhile)."""
         value = json.dumps({"node": node, "address": address, "term": 0}).encode()
-        self.link.call(self.kv.update(tenant, value, last=lease.revision))
-        self.forget(tenant)
+        with self._writing[tenant]:
+            self.link.call(self.kv.update(tenant, value, last=lease.revision))
+            self.forget(tenant)
         observer().ownership_changed(tenant, "handed_over")
 
     def release(self, tenant: str) -> None:

@@ -26,6 +26,14 @@ from workbench.service.rpc import ServiceError
 _LOG = logging.getLogger("bf.cluster")
 READY_SECONDS = 30.0
 CALL_SECONDS = 5.0  # the longest one JetStream request may take (a server died: the client reconnects)
+# One attempt of a small request on a hot path (an append, a lease, a get). A request lost with the server
+# that held it (killed mid-call) is never answered: sending it again after a second, rather than waiting
+# CALL_SECONDS, is what lets a tenant go on within a second of JetStream electing a new leader.
+ATTEMPT_SECONDS = 1.0
+# Asking a stream's leader: while it is being elected nothing answers at all, so short attempts notice the
+# new leader soon after the election (an answer takes milliseconds).
+LEADER_ATTEMPT_SECONDS = 0.5
+RETRY_PAUSE = 0.05  # between attempts while JetStream has no leader to answer (it refuses at once then)
 PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped
 CONNECT_SECONDS = 3.0  # one round of connection attempts over every server
 
@@ -52,6 +60,7 @@ class NatsLink:
         self._thread.start()
         self.nc = self._connect(name, connect_seconds)
         self.js: JetStreamContext = self.nc.jetstream(timeout=CALL_SECONDS)
+        self.quick: JetStreamContext = self.nc.jetstream(timeout=ATTEMPT_SECONDS)  # for `retrying` and the KV buckets
 
     def _connect(self, name: str, seconds: float) -> nats.NATS:
         """Connect to a server whose JetStream answers, trying each in turn for `seconds`
@@ -96,6 +105,20 @@ class NatsLink:
             raise  # an answer (not found, wrong last sequence, ...): the caller's to read
         except (nats.errors.Error, asyncio.TimeoutError) as error:  # no answer: no quorum, a server gone, ...
             raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
+
+    def retrying(self, make: Callable[[], Awaitable], seconds: float = CALL_SECONDS,
+                 attempt: float = ATTEMPT_SECONDS + 0.5) -> Any:
+        """The result of `make()` (a request on `quick`), made again while JetStream does not answer, for up
+        to `seconds`, each attempt given up after `attempt` seconds. Only for requests that are safe to
+        repeat: reads, or appends that carry a message id."""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return self.call(make(), timeout=attempt)
+            except ClusterUnavailable:
+                if time.monotonic() + RETRY_PAUSE >= deadline:
+                    raise
+                time.sleep(RETRY_PAUSE)
 
     def run_on_loop(self, function: Callable[[], Any]) -> None:
         self._loop.call_soon_threadsafe(function)
@@ -148,12 +171,13 @@ def bucket(link: NatsLink, name: str, replicas: int = 3, ttl: float | None = Non
     """The KV bucket `name` and its TTL, made when missing. While JetStream elects a leader
     (a server just died) a bucket that does not answer is taken to exist: every node
     makes the buckets at the cluster's first start, and a restarting node should not wait."""
+    direct = True  # the buckets bf makes answer direct gets: any replica, no leader needed
     try:
         info = link.call(link.js.stream_info(f"KV_{name}"), timeout=PROBE_SECONDS + 1)
+        direct, ttl = bool(info.config.allow_direct), info.config.max_age or ttl
     except NotFoundError:
-        kv = link.call(link.js.create_key_value(bucket=name, replicas=replicas, ttl=ttl, history=1))
-        return kv, ttl
+        link.call(link.js.create_key_value(bucket=name, replicas=replicas, ttl=ttl, history=1, direct=True))
     except ClusterUnavailable:
-        return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.js, direct=True), ttl
-    kv = KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.js, direct=bool(info.config.allow_direct))
-    return kv, info.config.max_age or ttl
+        pass
+    # Small requests with short attempts (`quick`): a lease must not wait CALL_SECONDS for a lost answer.
+    return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.quick, direct=direct), ttl

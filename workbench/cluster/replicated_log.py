@@ -25,6 +25,7 @@ import asyncio
 import json
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, AsyncIterator, Callable
 
@@ -32,7 +33,8 @@ from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, Unavailable
+from workbench.cluster.link import (ATTEMPT_SECONDS, CALL_SECONDS, LEADER_ATTEMPT_SECONDS, PROBE_SECONDS, RETRY_PAUSE,
+                                   ClusterUnavailable, NatsLink, Unavailable)
 from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
@@ -102,7 +104,7 @@ async def read_groups(link: NatsLink, tenant: str, after_seq: int, last_seq: int
     leader nothing."""
     seq = after_seq
     while seq < last_seq:
-        batch = await _direct_batch(link, subject_of(tenant), seq + 1, READ_BATCH)
+        batch = await _retried(lambda: _direct_batch(link, subject_of(tenant), seq + 1, READ_BATCH))
         if not batch:
             raise ClusterUnavailable(f"tenant {tenant!r}: the log ended at stream sequence {seq}, before {last_seq}")
         for message_seq, data in batch:
@@ -110,6 +112,18 @@ async def read_groups(link: NatsLink, tenant: str, after_seq: int, last_seq: int
                 return
             seq = message_seq
             yield seq, ClusterLogGroup.FromString(data)
+
+
+async def _retried(make, seconds: float = CALL_SECONDS):
+    """`await make()`, made again while no replica answers (one was killed mid-request), for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await make()
+        except ClusterUnavailable:
+            if time.monotonic() + RETRY_PAUSE >= deadline:
+                raise
+            await asyncio.sleep(RETRY_PAUSE)
 
 
 async def _direct_batch(link: NatsLink, subject: str, start: int, count: int) -> list[tuple[int, bytes]]:
@@ -121,7 +135,10 @@ async def _direct_batch(link: NatsLink, subject: str, start: int, count: int) ->
         await link.nc.publish(f"$JS.API.DIRECT.GET.{STREAM}", request, reply=inbox)
         found = []
         while True:
-            message = await subscription.next_msg(timeout=CALL_SECONDS)
+            try:
+                message = await subscription.next_msg(timeout=ATTEMPT_SECONDS)
+            except TimeoutError:
+                raise ClusterUnavailable(f"no replica answered a read of {subject} within {ATTEMPT_SECONDS:g} s") from None
             status = (message.headers or {}).get("Status")
             if status in ("204", "404"):  # end of the batch; nothing (more) after `start`
                 return found
@@ -137,7 +154,7 @@ async def last_seq_of(link: NatsLink, tenant: str, leader: bool = False) -> int:
     """The stream sequence of the tenant's last group (0: none yet). A direct get may be answered by a
     replica a little behind; `leader`: asked of the stream's leader, so every acknowledged group counts."""
     try:
-        return (await link.js.get_msg(STREAM, subject=subject_of(tenant), direct=not leader)).seq
+        return (await link.quick.get_msg(STREAM, subject=subject_of(tenant), direct=not leader)).seq
     except NotFoundError:
         return 0
 
@@ -175,10 +192,14 @@ class ReplicatedLog(EventLog):
             raise LogFenced(f"tenant {self.tenant!r}: this node's copy of the log is stale; it must catch up first")
         group = ClusterLogGroup(writer=self.writer, term=self._term(),
                                 events=self.to_wire([e for logged in appended for e in logged]))
-        headers = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(self._seq)}
+        # The message id makes the append safe to send again when its answer was lost: JetStream answers a
+        # repeat of a stored message with that message's sequence (its duplicate window) before it checks
+        # the expected sequence, and refuses a repeat still in flight (err 10164: stale, never doubled).
+        headers = {api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE: str(self._seq), api.Header.MSG_ID: uuid.uuid4().hex}
+        payload = group.SerializeToString()
         started = time.perf_counter()
         try:
-            ack = self._link.call(self._link.js.publish(self.subject, group.SerializeToString(), headers=headers))
+            ack = self._link.retrying(lambda: self._link.quick.publish(self.subject, payload, headers=headers))
         except APIError as error:
             self.stale = True
             fenced = error.err_code == WRONG_LAST_SEQUENCE
@@ -203,7 +224,7 @@ class ReplicatedLog(EventLog):
         else up to what any replica knows, which may lag a little (enough for a warm copy)."""
         with self._lock:
             self._require_open()
-            last = self._link.call(last_seq_of(self._link, self.tenant, leader))
+            last = self._link.retrying(lambda: last_seq_of(self._link, self.tenant, leader), attempt=LEADER_ATTEMPT_SECONDS)
             if last < self._seq and not leader:
                 return 0  # the replica that answered is behind this copy
             if last < self._seq:
