@@ -26,7 +26,7 @@ from workbench.bench.stress import percentile
 from workbench.cluster.audit import log_groups, missing, positions_continue, replayed_fingerprint, tenant_fingerprint, writers_overlap
 from workbench.cluster.chaos_load import Load, TenantRecord, answered, ledger_faults
 from workbench.cluster.client import ClusterClient
-from workbench.cluster.heartbeats import nodes_bucket, read_nodes
+from workbench.cluster.heartbeats import read_nodes
 from workbench.cluster.leases import Leases
 from workbench.cluster.link import NatsLink
 from workbench.cluster.local import LocalCluster, NodeFailed, node_environment
@@ -199,7 +199,6 @@ class LagWatch:
     nodes report it in their heartbeats, sampled each second until `until`."""
 
     def __init__(self, link: NatsLink, until: float):
-        self._kv = nodes_bucket(link)
         self._link, self._until, self.samples = link, until, []
         self._thread = threading.Thread(target=self._watch, name="bf-chaos-lag", daemon=True)
         self._thread.start()
@@ -207,7 +206,7 @@ class LagWatch:
     def _watch(self) -> None:
         while time.monotonic() < self._until:
             time.sleep(1.0)
-            for beat in read_nodes(self._link, self._kv).values():
+            for beat in read_nodes(self._link).values():
                 self.samples += [t["lag_s"] for t in beat["tenants"].values() if t["role"] == "replica"]
 
     def join(self) -> list[float]:

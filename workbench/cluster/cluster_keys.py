@@ -19,9 +19,9 @@ import json
 import secrets
 from pathlib import Path
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
-from workbench.cluster.link import NatsLink, bucket
+from workbench.cluster.link import NatsLink, bucket, live_keys
 from workbench.tenancy.key_check import key_check_value
 from workbench.tenancy.keyring import KEY_BYTES, Keyring, KeyringError, TenantKeys, require_tenant_id
 from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError
@@ -64,10 +64,7 @@ class ClusterKeyring(Keyring):
         return True
 
     def tenants(self) -> list[str]:
-        try:
-            return sorted(key for key in self.link.call(self.kv.keys()) if key != CHECK_KEY)
-        except NoKeysError:
-            return []
+        return sorted(key for key in live_keys(self.link, KEYS_BUCKET) if key != CHECK_KEY)
 
     def shredded(self) -> list[str]:
         return []
@@ -115,7 +112,5 @@ def check_cluster_key(link: NatsLink, master_key: bytes | None, tenants_bucket: 
 
 
 def _has_tenants(link: NatsLink, tenants_bucket: str, replicas: int) -> bool:
-    try:
-        return bool(link.call(bucket(link, tenants_bucket, replicas)[0].keys()))
-    except NoKeysError:
-        return False
+    bucket(link, tenants_bucket, replicas)
+    return bool(live_keys(link, tenants_bucket))

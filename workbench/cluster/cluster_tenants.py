@@ -19,12 +19,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import grpc
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.cluster_keys import ClusterKeyring
 from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
-from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket
+from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket, live_keys
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.replicas import Replicas
 from workbench.cluster.replicated_log import ensure_stream
@@ -140,9 +140,7 @@ class ClusterTenants(Tenants):
     def names(self) -> list[str]:
         """Every tenant of the cluster (those this node has seen when JetStream does not answer within a second)."""
         try:
-            self._names.update(self.link.call(self.known.keys(), timeout=PROBE_SECONDS + 1))
-        except NoKeysError:
-            pass
+            self._names.update(live_keys(self.link, TENANTS_BUCKET))
         except ClusterUnavailable as error:
             _LOG.warning("listing the tenants from this node's memory: %s", error.message)
         return sorted(self._names)

@@ -20,7 +20,7 @@ from nats.js.errors import KeyWrongLastSequenceError
 
 from domain.contracts.tenancy_pb2 import CompactReq, CompactResp, MigrateReq, MigrateResp
 from workbench.cluster.cluster_tenants import ClusterTenants
-from workbench.cluster.heartbeats import nodes_bucket, read_nodes
+from workbench.cluster.heartbeats import read_nodes
 from workbench.cluster.snapshots import compact
 from workbench.core.codes import Code
 from workbench.service.rpc import ServiceError, add_service, unary
@@ -76,7 +76,7 @@ class ClusterTenancyService:
         return MigrateResp(events=0, caught_up_live=0, pause_seconds=pause, total_seconds=time.monotonic() - started)
 
     def _node_at(self, address: str) -> str:
-        nodes = read_nodes(self.tenants.link, nodes_bucket(self.tenants.link))
+        nodes = read_nodes(self.tenants.link)
         for node, beat in nodes.items():
             if beat.get("address") == address:
                 if node == self.tenants.node:

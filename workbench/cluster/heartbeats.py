@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import time
 
-from nats.js.errors import KeyNotFoundError, NoKeysError
-
-from workbench.cluster.link import NatsLink, bucket
+from workbench.cluster.link import NatsLink, bucket, live_keys
 
 BUCKET = "bf_nodes"
 FORGET_SECONDS = 10.0  # a node silent this long drops out of the bucket
@@ -25,15 +23,5 @@ def beat(link: NatsLink, kv, node: str, address: str, tenants: dict[str, dict]) 
     link.call(kv.put(node, json.dumps(value).encode()))
 
 
-def read_nodes(link: NatsLink, kv) -> dict[str, dict]:
-    try:
-        names = link.call(kv.keys())
-    except NoKeysError:
-        return {}
-    nodes = {}
-    for name in names:
-        try:
-            nodes[name] = json.loads(link.call(kv.get(name)).value)
-        except KeyNotFoundError:
-            continue
-    return nodes
+def read_nodes(link: NatsLink) -> dict[str, dict]:
+    return {name: json.loads(value) for name, (value, _) in live_keys(link, BUCKET).items()}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
-from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable, bucket
+from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable, bucket, live_keys
 from workbench.core.observer import observer
 
 BUCKET = "bf_leases"
@@ -174,13 +174,8 @@ class Leases:
 
     def all_owners(self) -> dict[str, Owner]:
         """Every live lease (for `bf cluster status`)."""
-        try:
-            keys = self.link.call(self.kv.keys())
-        except Exception:  # nats-py raises NoKeysError for an empty bucket
-            return {}
         owners = {}
-        for key in keys:
-            owner = self.owner(key)
-            if owner is not None:
-                owners[key] = owner
+        for tenant, (value, revision) in live_keys(self.link, BUCKET).items():
+            held = json.loads(value)
+            owners[tenant] = Owner(held["node"], held["address"], revision)
         return owners

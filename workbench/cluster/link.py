@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
 import threading
 import time
@@ -181,3 +182,40 @@ def bucket(link: NatsLink, name: str, replicas: int = 3, ttl: float | None = Non
         pass
     # Small requests with short attempts (`quick`): a lease must not wait CALL_SECONDS for a lost answer.
     return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.quick, direct=direct), ttl
+
+
+async def direct_batch(link: NatsLink, stream: str, request: dict) -> list[tuple[dict, bytes]]:
+    """The messages one batched direct get answers, as (headers, data) pairs: any replica answers and
+    no consumer is made. `request`: `next_by_subj` or `multi_last`, with `batch`."""
+    inbox = link.nc.new_inbox()
+    subscription = await link.nc.subscribe(inbox)
+    try:
+        await link.nc.publish(f"$JS.API.DIRECT.GET.{stream}", json.dumps(request).encode(), reply=inbox)
+        found = []
+        while True:
+            try:
+                message = await subscription.next_msg(timeout=ATTEMPT_SECONDS)
+            except TimeoutError:
+                raise ClusterUnavailable(f"no replica of {stream} answered a read within {ATTEMPT_SECONDS:g} s") from None
+            headers = message.headers or {}
+            if headers.get("Status") in ("204", "404"):  # end of the batch; nothing (more) to read
+                return found
+            if headers.get("Status"):
+                raise ClusterUnavailable(f"JetStream could not read {stream}: {headers['Status']} "
+                                         f"{headers.get('Description', '')}")
+            found.append((headers, message.data))
+    finally:
+        await subscription.unsubscribe()
+
+
+MAX_KEYS = 100_000
+
+
+def live_keys(link: NatsLink, name: str) -> dict[str, tuple[bytes, int]]:
+    """Every live key of the KV bucket `name`, with its value and revision, read in one batched direct
+    get of each key's last message. (nats-py's `keys()` watches through a consumer, and under frequent
+    updates it sometimes ended before the first key: a node missing from the heartbeats.)"""
+    prefix = f"$KV.{name}."
+    messages = link.retrying(lambda: direct_batch(link, f"KV_{name}", {"multi_last": [prefix + ">"], "batch": MAX_KEYS}))
+    return {headers["Nats-Subject"][len(prefix):]: (data, int(headers["Nats-Sequence"]))
+            for headers, data in messages if headers.get("KV-Operation") not in ("DEL", "PURGE")}

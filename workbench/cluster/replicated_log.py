@@ -22,7 +22,6 @@ records the stream sequence it has reached in `bf_stream`.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 import uuid
@@ -33,8 +32,8 @@ from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import (ATTEMPT_SECONDS, CALL_SECONDS, LEADER_ATTEMPT_SECONDS, PROBE_SECONDS, RETRY_PAUSE,
-                                   ClusterUnavailable, NatsLink, Unavailable)
+from workbench.cluster.link import (CALL_SECONDS, LEADER_ATTEMPT_SECONDS, PROBE_SECONDS, RETRY_PAUSE, ClusterUnavailable,
+                                   NatsLink, Unavailable, direct_batch)
 from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
@@ -128,26 +127,8 @@ async def _retried(make, seconds: float = CALL_SECONDS):
 
 async def _direct_batch(link: NatsLink, subject: str, start: int, count: int) -> list[tuple[int, bytes]]:
     """Up to `count` messages of `subject` from stream sequence `start` on: (sequence, data) pairs."""
-    inbox = link.nc.new_inbox()
-    subscription = await link.nc.subscribe(inbox)
-    try:
-        request = json.dumps({"seq": start, "next_by_subj": subject, "batch": count}).encode()
-        await link.nc.publish(f"$JS.API.DIRECT.GET.{STREAM}", request, reply=inbox)
-        found = []
-        while True:
-            try:
-                message = await subscription.next_msg(timeout=ATTEMPT_SECONDS)
-            except TimeoutError:
-                raise ClusterUnavailable(f"no replica answered a read of {subject} within {ATTEMPT_SECONDS:g} s") from None
-            status = (message.headers or {}).get("Status")
-            if status in ("204", "404"):  # end of the batch; nothing (more) after `start`
-                return found
-            if status:
-                raise ClusterUnavailable(f"JetStream could not read {subject}: {status} "
-                                         f"{(message.headers or {}).get('Description', '')}")
-            found.append((int(message.headers["Nats-Sequence"]), message.data))
-    finally:
-        await subscription.unsubscribe()
+    found = await direct_batch(link, STREAM, {"seq": start, "next_by_subj": subject, "batch": count})
+    return [(int(headers["Nats-Sequence"]), data) for headers, data in found]
 
 
 async def last_seq_of(link: NatsLink, tenant: str, leader: bool = False) -> int:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from nats.js.errors import NotFoundError
 
-from workbench.cluster.heartbeats import nodes_bucket, read_nodes
+from workbench.cluster.heartbeats import read_nodes
 from workbench.cluster.leases import Leases
-from workbench.cluster.link import NatsLink, bucket
+from workbench.cluster.link import NatsLink, bucket, live_keys
 from workbench.cluster.replicated_log import STREAM, decode_group, subject_of
 from workbench.cluster.cluster_tenants import TENANTS_BUCKET
 
@@ -44,13 +44,10 @@ def head_position(link: NatsLink, tenant: str) -> int:
 
 
 def cluster_status(link: NatsLink) -> tuple[dict[str, dict], list[TenantStatus]]:
-    nodes = read_nodes(link, nodes_bucket(link))
+    nodes = read_nodes(link)
     owners = Leases(link, "status", "").all_owners()
-    known = bucket(link, TENANTS_BUCKET)[0]
-    try:
-        names = sorted(link.call(known.keys()))
-    except Exception:  # nats-py raises NoKeysError for an empty bucket
-        names = []
+    bucket(link, TENANTS_BUCKET)  # made when no node has started yet: an empty list, not a wait
+    names = sorted(live_keys(link, TENANTS_BUCKET))
     tenants = []
     for name in names:
         status = TenantStatus(name, owners[name].node if name in owners else "-", head_position(link, name))
