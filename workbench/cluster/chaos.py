@@ -26,6 +26,7 @@ from workbench.bench.stress import percentile
 from workbench.cluster.audit import log_groups, missing, positions_continue, replayed_fingerprint, tenant_fingerprint, writers_overlap
 from workbench.cluster.chaos_load import Load, TenantRecord, answered, ledger_faults
 from workbench.cluster.client import ClusterClient
+from workbench.cluster.elections import LeaderWatch, overlap
 from workbench.cluster.heartbeats import read_nodes
 from workbench.cluster.leases import Leases
 from workbench.cluster.link import NatsLink
@@ -65,6 +66,9 @@ class ChaosReport:
     outages: dict[str, tuple[float, float]] = field(default_factory=dict)  # tenant -> its longest gap between answers, and when it began
     failovers: list[float] = field(default_factory=list)
     clean_failovers: list[float] = field(default_factory=list)  # those with no NATS server down or catching up
+    # Each failover less the time JetStream had no leader for the log or the leases meanwhile (elections.py).
+    failovers_beside_elections: list[float] = field(default_factory=list)
+    leaderless: list[tuple[float, float]] = field(default_factory=list)  # JetStream's elections: (from, to)
     replica_lag: list[float] = field(default_factory=list)  # warm copies' lag, sampled each second while calm
 
     @property
@@ -106,7 +110,7 @@ def _single_node(project: Project, domain: Domain, folder: Path, names: list[str
     server = ServerProcess(project, "127.0.0.1:0", folder)
     try:
         client = ClusterClient([server.address], domain)
-        _create(client, server.address, names)
+        create_tenants(client, server.address, names)
         load = Load(client, project.domain, names, in_flight, seed)
         return _timed(load, seconds)
     finally:
@@ -123,7 +127,7 @@ def _timed(load: Load, seconds: float) -> float:
     return sum(1 for r in load.records.values() for a in r.answers if answered(a) and a.finished >= started) / elapsed
 
 
-def _create(client: ClusterClient, address: str, names: list[str]) -> None:
+def create_tenants(client: ClusterClient, address: str, names: list[str]) -> None:
     import grpc
 
     from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp
@@ -139,7 +143,7 @@ def _on_cluster(cluster: LocalCluster, project: Project, domain: Domain, names: 
     client = ClusterClient(cluster.addresses, domain)
     link = NatsLink(cluster.nats.urls, name="bf-chaos")
     try:
-        _create(client, cluster.addresses[0], names)
+        create_tenants(client, cluster.addresses[0], names)
         calm = Load(client, project.domain, names, in_flight, seed)
         lags = LagWatch(link, time.monotonic() + calm_seconds)
         report.calm_per_second = _timed(calm, calm_seconds)
@@ -168,6 +172,7 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
     restarts: list[threading.Thread] = []
     restarting: set[tuple[str, int]] = set()  # killed and not yet back
     owners = OwnersWatch(link, until)
+    leaders = LeaderWatch(link, until)
     while time.monotonic() < until:
         time.sleep(rng.uniform(*KILL_EVERY))
         victims = [("node", i) for i in range(len(cluster.nodes)) if ("node", i) not in restarting]
@@ -192,6 +197,8 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
     for thread in restarts:
         thread.join()
     owners.join()
+    leaders.join()
+    report.leaderless = leaders.leaderless([k.at for k in report.kills if k.kind == "nats"])
 
 
 class LagWatch:
@@ -269,6 +276,7 @@ def _measure(records: list[TenantRecord], report: ChaosReport, started: float) -
             after = [t for t in by_tenant.get(tenant, []) if t > kill.at]
             if after:
                 report.failovers.append(after[0] - kill.at)
+                report.failovers_beside_elections.append(after[0] - kill.at - overlap(kill.at, after[0], report.leaderless))
                 if kill.nats_healthy and not _nats_killed_within(report.kills, kill.at, after[0]):
                     report.clean_failovers.append(after[0] - kill.at)
 

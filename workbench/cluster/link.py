@@ -54,8 +54,11 @@ class ClusterUnavailable(Unavailable):
 
 
 class NatsLink:
-    def __init__(self, urls: list[str] | str, name: str = "bf", connect_seconds: float = READY_SECONDS):
+    def __init__(self, urls: list[str] | str, name: str = "bf", connect_seconds: float = READY_SECONDS,
+                 waiting: Callable[[], None] | None = None):
+        """`waiting()`: called once if the first round over every server found no JetStream answering."""
         self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
+        self._waiting = waiting
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bf-nats", daemon=True)
         self._thread.start()
@@ -85,6 +88,8 @@ class NatsLink:
                 except (ClusterUnavailable, APIError) as error:
                     last = str(error)
                     self.call(nc.close())
+            if attempt == len(self.urls) - 1 and self._waiting is not None:
+                self._waiting()
             if time.monotonic() > deadline:
                 self.close()
                 raise ClusterUnavailable(f"cannot reach JetStream at {','.join(self.urls)} within"

@@ -20,12 +20,25 @@ START_SECONDS = 30.0  # how long a starting node waits for JetStream to answer
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cluster", metavar="URLS",
+    parser.add_argument("--cluster", metavar="URLS", type=nats_urls,
                         help="serve as a node of a cluster: the tenants' logs live on these NATS JetStream servers"
                              " (nats://h1:4222,nats://h2:4222,...); see docs/cluster.md")
     parser.add_argument("--node", metavar="NAME",
                         help=f"this node's name in the cluster (default: ${NODE_ENV}, else host-pid)")
     add_lease_seconds(parser)
+
+
+def nats_urls(text: str) -> str:
+    """`--cluster`'s value: one or more nats:// (or tls://) URLs with a host and a port, comma-separated."""
+    urls = [url.strip() for url in text.split(",") if url.strip()]
+    if not urls:
+        raise argparse.ArgumentTypeError("give the NATS servers, e.g. nats://h1:4222,nats://h2:4222,nats://h3:4222")
+    for url in urls:
+        scheme, _, rest = url.partition("://")
+        host, _, port = rest.rpartition(":")
+        if scheme not in ("nats", "tls") or not host or not port.isdigit():
+            raise argparse.ArgumentTypeError(f"{url!r} is not a NATS server URL such as nats://127.0.0.1:4222")
+    return ",".join(urls)
 
 
 def add_lease_seconds(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +66,9 @@ def cluster_tenants(args: argparse.Namespace, domain, data: Path):
     given = os.environ.get(MASTER_KEY_ENV) or os.environ.get(MASTER_KEY_FILE_ENV)
     master_key = master_key_from_environment() if given else None
     node = args.node or os.environ.get(NODE_ENV) or f"{socket.gethostname()}-{os.getpid()}"
-    link = NatsLink(args.cluster, name=f"bf-{node}")
+    link = NatsLink(args.cluster, name=f"bf-{node}",
+                    waiting=lambda: print(f"bf serve: no JetStream answers at {args.cluster} yet; trying for"
+                                          f" {START_SECONDS:.0f} s", file=sys.stderr, flush=True))
     replicas = min(3, len(link.urls))
     deadline = time.monotonic() + START_SECONDS
     while True:  # a node may start while NATS elects a leader (one of its servers just died)

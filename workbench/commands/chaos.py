@@ -61,7 +61,9 @@ def report_lines(report) -> list[str]:
         ["availability (answered within 1 s)", f"{report.availability:.1%} of {report.requests:,} requests"],
         ["longest outage per tenant s (from)", "  ".join(f"{gap:.1f} ({at:.0f} s)" for gap, at in report.outages.values())],
         ["failover p50 / p99 s: every takeover", _failover(report.failovers)],
+        ["  less JetStream's own elections", _failover(report.failovers_beside_elections)],
         ["  no NATS server down meanwhile", _failover(report.clean_failovers)],
+        ["JetStream leaderless after a NATS kill s", _windows(report.leaderless)],
         ["warm copies' lag p50 / max s (calm)", _lag(report.replica_lag)],
         ["requests/s: single node", report.single_per_second],
         ["requests/s: calm cluster", report.calm_per_second],
@@ -74,6 +76,14 @@ def report_lines(report) -> list[str]:
     if not report.fingerprints_equal:
         lines += [f"FINGERPRINTS {tenant}: {copies}" for tenant, copies in report.fingerprints.items()]
     return lines
+
+
+def _windows(windows: list[tuple[float, float]]) -> str:
+    """The log's or the leases' elections: p50 / longest, and how many."""
+    if not windows:
+        return "none"
+    lengths = sorted(end - start for start, end in windows)
+    return f"{lengths[len(lengths) // 2]:.2f} / {lengths[-1]:.2f} ({len(lengths)} elections)"
 
 
 def _lag(samples: list[float]) -> str:
