@@ -46,7 +46,7 @@ class Kill:
     index: int
     at: float
     owned: list[str]  # tenants the killed node held
-    nats_healthy: bool  # every NATS server was up and current: a takeover then waits for no Raft election
+    nats_healthy: bool  # every NATS server up and current, the log and leases leaders answering: no election on
 
 
 @dataclass
@@ -178,8 +178,10 @@ def _kill_loop(cluster: LocalCluster, link: NatsLink, rng: random.Random, until:
         victims = [("node", i) for i in range(len(cluster.nodes)) if ("node", i) not in restarting]
         if len(victims) < 2:
             victims = []  # never every bf node
-        nats_healthy = all(server.healthy() for server in cluster.nats.servers)
-        if nats_healthy:  # the last one killed has caught up
+        # The last NATS server killed has caught up and its election (if it led) is over: another kill
+        # now is a second failure, not two at once, which an R3 stream is not built to survive.
+        nats_healthy = all(server.healthy() for server in cluster.nats.servers) and leaders.answering()
+        if nats_healthy:
             victims += [("nats", i) for i in range(len(cluster.nats.servers))]
         if not victims:
             continue

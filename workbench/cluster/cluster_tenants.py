@@ -23,6 +23,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.cluster_keys import ClusterKeyring
 from workbench.cluster.heartbeats import beat, nodes_bucket
+from workbench.cluster.leaders import LeadersTogether
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
 from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket, live_keys
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
@@ -66,6 +67,8 @@ class ClusterTenants(Tenants):
         self.replicas = Replicas(self.names, lambda name: name in self._open, self._name_locks.__getitem__,
                                  self._open_copy)
         self._renewer.start()
+        self._leaders = LeadersTogether(link)
+        self._leaders.start()
         if warm_copies:
             self.replicas.start()
 
@@ -228,6 +231,7 @@ class ClusterTenants(Tenants):
         self._stop.set()
         if self._renewer.is_alive():
             self._renewer.join()
+        self._leaders.close()
         self.replicas.close()
         names = list(self._open)
         super().close()

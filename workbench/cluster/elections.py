@@ -48,6 +48,10 @@ class LeaderWatch:
     def join(self) -> None:
         self._thread.join()
 
+    def answering(self) -> bool:
+        """Both leaders answered the last question: no election is going on."""
+        return bool(self.samples) and self.samples[-1][1]
+
     def leaderless(self, nats_kills: list[float]) -> list[tuple[float, float]]:
         """The windows with no leader to take writes: each from the NATS kill that began it (else the
         last question answered before it) to the first question answered again."""
