@@ -37,6 +37,7 @@ LEADER_ATTEMPT_SECONDS = 0.5
 RETRY_PAUSE = 0.05  # between attempts while JetStream has no leader to answer (it refuses at once then)
 PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped
 CONNECT_SECONDS = 3.0  # one round of connection attempts over every server
+LOG_STREAM = "BF_LOG"  # the stream of the tenants' logs (replicated_log.py)
 
 
 class Unavailable(ServiceError):
@@ -83,7 +84,7 @@ class NatsLink:
                 last = "no server accepted a connection"
             else:
                 try:
-                    self.call(nc.jetstream(timeout=PROBE_SECONDS).account_info(), timeout=PROBE_SECONDS + 1)
+                    self.call(_jetstream_answers(nc), timeout=PROBE_SECONDS + 1)
                     return nc
                 except (ClusterUnavailable, APIError) as error:
                     last = str(error)
@@ -155,6 +156,17 @@ class NatsLink:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
+
+
+async def _jetstream_answers(nc: nats.NATS) -> None:
+    """Raise unless JetStream answers through `nc`. Any replica of the log answering a direct get will do:
+    an account-info question needs the meta leader, which may be in an election (a node restarting then
+    waited 4-9 s for it, and bf needs no meta leader to serve). Before the log exists, account info."""
+    try:
+        await nc.request(f"$JS.API.DIRECT.GET.{LOG_STREAM}", json.dumps({"last_by_subj": f"{LOG_STREAM}.probe"}).encode(),
+                         timeout=PROBE_SECONDS)  # an answer, even "404 not found", is what is asked
+    except nats.errors.NoRespondersError:
+        await nc.jetstream(timeout=PROBE_SECONDS).account_info()
 
 
 async def _cancel_the_rest() -> None:

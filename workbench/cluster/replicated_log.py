@@ -32,15 +32,15 @@ from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import (CALL_SECONDS, LEADER_ATTEMPT_SECONDS, PROBE_SECONDS, RETRY_PAUSE, ClusterUnavailable,
-                                   NatsLink, Unavailable, direct_batch)
+from workbench.cluster.link import (CALL_SECONDS, LEADER_ATTEMPT_SECONDS, LOG_STREAM, PROBE_SECONDS, RETRY_PAUSE,
+                                   ClusterUnavailable, NatsLink, Unavailable, direct_batch)
 from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
 if TYPE_CHECKING:
     from workbench.tenancy.sealing import Sealer
 
-STREAM = "BF_LOG"
+STREAM = LOG_STREAM
 SUBJECT_PREFIX = "bf.log."
 WRONG_LAST_SEQUENCE = 10071
 PULL_BATCH = 500  # messages written to the cache in one commit while pulling
