@@ -22,6 +22,9 @@ from workbench.cluster.link import ClusterUnavailable, NatsLink
 from workbench.cluster.replicated_log import STREAM, SUBJECT_PREFIX
 
 SAMPLE_SECONDS = 0.1
+# Raft campaigns no sooner than 4 s after the last heartbeat: a shorter gap in the answers is this
+# watcher's own connection moving to another server (the one it used was killed), not an election.
+MIN_ELECTION_SECONDS = 2.0
 ASK_SECONDS = 0.5  # a leader answers in milliseconds; none at all while it is being elected
 _PROBES = ((STREAM, SUBJECT_PREFIX + "chaos-probe"), (f"KV_{LEASES_BUCKET}", f"$KV.{LEASES_BUCKET}.chaos-probe"))
 
@@ -67,7 +70,7 @@ class LeaderWatch:
                 began, last_answered = None, asked
         if began is not None:
             windows.append((began, self.samples[-1][0]))
-        return windows
+        return [(start, end) for start, end in windows if end - start >= MIN_ELECTION_SECONDS]
 
 
 async def _ask_leaders(link: NatsLink) -> None:
