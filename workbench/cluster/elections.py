@@ -56,21 +56,7 @@ class LeaderWatch:
         return bool(self.samples) and self.samples[-1][1]
 
     def leaderless(self, nats_kills: list[float]) -> list[tuple[float, float]]:
-        """The windows with no leader to take writes: each from the NATS kill that began it (else the
-        last question answered before it) to the first question answered again."""
-        windows: list[tuple[float, float]] = []
-        began, last_answered = None, None
-        for asked, answered in self.samples:
-            if not answered and began is None:
-                kills = [k for k in nats_kills if k <= asked + ASK_SECONDS]
-                began = max(kills[-1:] + ([last_answered] if last_answered is not None else []), default=asked)
-            elif answered:
-                if began is not None:
-                    windows.append((began, asked))
-                began, last_answered = None, asked
-        if began is not None:
-            windows.append((began, self.samples[-1][0]))
-        return [(start, end) for start, end in windows if end - start >= MIN_ELECTION_SECONDS]
+        return leaderless(self.samples, nats_kills)
 
 
 async def _ask_leaders(link: NatsLink) -> None:
@@ -82,6 +68,24 @@ async def _ask(link: NatsLink, stream: str, subject: str) -> None:
         await asyncio.wait_for(link.quick.get_msg(stream, subject=subject), ASK_SECONDS)
     except NotFoundError:
         pass  # an answer all the same
+
+
+def leaderless(samples: list[tuple[float, bool]], nats_kills: list[float]) -> list[tuple[float, float]]:
+    """The windows with no leader to take writes: each from the NATS kill that began it (else the
+    last question answered before it) to the first question answered again."""
+    windows: list[tuple[float, float]] = []
+    began, last_answered = None, None
+    for asked, answered in samples:
+        if not answered and began is None:
+            kills = [k for k in nats_kills if k <= asked + ASK_SECONDS]
+            began = max(kills[-1:] + ([last_answered] if last_answered is not None else []), default=asked)
+        elif answered:
+            if began is not None:
+                windows.append((began, asked))
+            began, last_answered = None, asked
+    if began is not None:
+        windows.append((began, samples[-1][0]))
+    return [(start, end) for start, end in windows if end - start >= MIN_ELECTION_SECONDS]
 
 
 def overlap(start: float, end: float, windows: list[tuple[float, float]]) -> float:
