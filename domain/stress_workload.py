@@ -105,6 +105,8 @@ class Workload:
                 self._shelves.append(places)
 
     def _stock_requests(self) -> list[UpdateInventoryReq]:
+        if not self._shelves:  # the first round's locations were refused (a cluster under chaos): stock next round
+            return []
         requests = []
         for uid, sku in self._new_products:
             places = self.rng.choice(self._shelves)
