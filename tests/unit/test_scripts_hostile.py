@@ -52,7 +52,8 @@ class CalmTenant:
 
     def __init__(self, channel: grpc.Channel, name: str = "calm"):
         service_pb2_grpc.TenantServiceStub(channel).CreateTenant(service_pb2.CreateTenantReq(name=name))
-        self.stub, self.name = stock_a_shelf(channel, name), name
+        # Enough for every reservation a fast machine makes meanwhile (1,000 ran out: the thread died).
+        self.stub, self.name = stock_a_shelf(channel, name, on_hand=1_000_000), name
         self.answered, self.longest_wait = 0, 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._reserve)

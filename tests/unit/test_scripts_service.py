@@ -31,12 +31,12 @@ def channel(domain, tmp_path, socket_dir):
         server.stop(grace=0)
 
 
-def stock_a_shelf(channel, tenant):
+def stock_a_shelf(channel, tenant, on_hand: int = 1000):
     metadata = [("x-tenant", tenant)]
     stub = inventory_pb2_grpc.InventoryServiceStub(channel)
     shelf = stub.AddLocations(inv.AddLocationsReq(locs=[inv.AddLocationsReq.Loc(name="shelf")]), metadata=metadata)
     mug = stub.AddProducts(inv.AddProductsReq(skus=["mug"]), metadata=metadata).uids[0]
-    stub.UpdateInventory(inv.UpdateInventoryReq(location=shelf.locs[0].uid, product=mug, OnHandChange=1000),
+    stub.UpdateInventory(inv.UpdateInventoryReq(location=shelf.locs[0].uid, product=mug, OnHandChange=on_hand),
                          metadata=metadata)
     return stub
 
