@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
-from workbench.cluster.link import ClusterUnavailable, NatsLink, Unavailable, bucket, live_keys
+from workbench.cluster.link import ClusterUnavailable, NatsLink, NothingListened, Unavailable, bucket, live_keys
 from workbench.core.observer import observer
 
 BUCKET = "bf_leases"
@@ -77,6 +77,11 @@ class Leases:
     def _value(self, term: int) -> bytes:
         return json.dumps({"node": self.node, "address": self.address, "term": term}).encode()
 
+    def _write(self, make):
+        """A revision-checked write, sent again for up to a second while no server takes it (the bucket's
+        leader moving to the log's, leaders.py): it was not applied, so repeating it is safe."""
+        return self.link.retrying(make, seconds=1.0, only=NothingListened)
+
     def held(self, tenant: str) -> Lease | None:
         return self._held.get(tenant)
 
@@ -84,7 +89,7 @@ class Leases:
         """The lease on `tenant` (taken now if free), or who owns it."""
         asked, change = time.monotonic(), "taken"
         try:
-            revision = self.link.call(self.kv.create(tenant, self._value(0)))
+            revision = self._write(lambda: self.kv.create(tenant, self._value(0)))
         except KeyWrongLastSequenceError:
             owner = self.owner(tenant)
             if owner is None:  # expired between the two calls
@@ -106,7 +111,7 @@ class Leases:
         Safe even if it was wrong: the log's fencing refuses the old owner's next append."""
         asked = time.monotonic()
         try:
-            revision = self.link.call(self.kv.update(tenant, self._value(0), last=owner.revision))
+            revision = self._write(lambda: self.kv.update(tenant, self._value(0), last=owner.revision))
         except KeyWrongLastSequenceError:  # it renewed, or another node took it first
             return self.owner(tenant) or self.take(tenant)
         observer().ownership_changed(tenant, "taken_over")
@@ -117,7 +122,7 @@ class Leases:
 
     def _reclaim(self, tenant: str, revision: int) -> int | None:
         try:
-            return self.link.call(self.kv.update(tenant, self._value(0), last=revision))
+            return self._write(lambda: self.kv.update(tenant, self._value(0), last=revision))
         except KeyWrongLastSequenceError:
             return None
 
@@ -137,7 +142,7 @@ class Leases:
                 raise LeaseLost(f"tenant {tenant!r}: no lease held")
             asked = time.monotonic()
             try:
-                revision = self.link.call(self.kv.update(tenant, self._value(lease.term), last=lease.revision))
+                revision = self._write(lambda: self.kv.update(tenant, self._value(lease.term), last=lease.revision))
             except KeyWrongLastSequenceError:
                 self.forget(tenant)
                 observer().ownership_changed(tenant, "lost")
@@ -149,7 +154,7 @@ class Leases:
         that node takes it anew at its next call (KeyWrongLastSequenceError: it changed meanwhile)."""
         value = json.dumps({"node": node, "address": address, "term": 0}).encode()
         with self._writing[tenant]:
-            self.link.call(self.kv.update(tenant, value, last=lease.revision))
+            self._write(lambda: self.kv.update(tenant, value, last=lease.revision))
             self.forget(tenant)
         observer().ownership_changed(tenant, "handed_over")
 
@@ -159,7 +164,7 @@ class Leases:
         if lease is None:
             return
         try:
-            self.link.call(self.kv.delete(tenant, last=lease.revision))
+            self._write(lambda: self.kv.delete(tenant, last=lease.revision))
         except (KeyWrongLastSequenceError, ClusterUnavailable):
             return  # taken already, or it expires by itself
         observer().ownership_changed(tenant, "released")

@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.errors import APIError, NotFoundError, ServerError, ServiceUnavailableError
+from nats.js.errors import APIError, NoStreamResponseError, NotFoundError, ServerError, ServiceUnavailableError
 from nats.js.kv import KeyValue
 
 from workbench.core.codes import Code
@@ -52,6 +52,10 @@ class Unavailable(ServiceError):
 
 class ClusterUnavailable(Unavailable):
     """JetStream did not answer in time: no quorum, or every server out of reach."""
+
+
+class NothingListened(ClusterUnavailable):
+    """No JetStream server took the request (the stream has no leader this moment): it was not applied."""
 
 
 class NatsLink:
@@ -110,19 +114,22 @@ class NatsLink:
             raise ClusterUnavailable(f"JetStream unavailable: {error.description}") from None
         except APIError:
             raise  # an answer (not found, wrong last sequence, ...): the caller's to read
+        except (nats.errors.NoRespondersError, NoStreamResponseError) as error:
+            raise NothingListened(f"JetStream unavailable: {type(error).__name__}") from None
         except (nats.errors.Error, asyncio.TimeoutError) as error:  # no answer: no quorum, a server gone, ...
             raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
 
     def retrying(self, make: Callable[[], Awaitable], seconds: float = CALL_SECONDS,
-                 attempt: float = ATTEMPT_SECONDS + 0.5) -> Any:
+                 attempt: float = ATTEMPT_SECONDS + 0.5, only: type[ClusterUnavailable] = ClusterUnavailable) -> Any:
         """The result of `make()` (a request on `quick`), made again while JetStream does not answer, for up
         to `seconds`, each attempt given up after `attempt` seconds. Only for requests that are safe to
-        repeat: reads, or appends that carry a message id."""
+        repeat: reads, or appends that carry a message id; any write with `only=NothingListened` (a leader
+        moving, or being elected), since no server took it."""
         deadline = time.monotonic() + seconds
         while True:
             try:
                 return self.call(make(), timeout=attempt)
-            except ClusterUnavailable:
+            except only:
                 if time.monotonic() + RETRY_PAUSE >= deadline:
                     raise
                 time.sleep(RETRY_PAUSE)
