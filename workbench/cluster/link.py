@@ -171,7 +171,7 @@ async def _jetstream_answers(nc: nats.NATS) -> None:
     waited 4-9 s for it, and bf needs no meta leader to serve). Before the log exists, account info."""
     try:
         await nc.request(f"$JS.API.DIRECT.GET.{LOG_STREAM}", json.dumps({"last_by_subj": f"{LOG_STREAM}.probe"}).encode(),
-                         timeout=PROBE_SECONDS)  # an answer, even "404 not found", is what is asked
+                         timeout=PROBE_SECONDS)  # any answer (a "not found" status too) is what is asked
     except nats.errors.NoRespondersError:
         await nc.jetstream(timeout=PROBE_SECONDS).account_info()
 
@@ -206,6 +206,19 @@ def bucket(link: NatsLink, name: str, replicas: int = 3, ttl: float | None = Non
         pass
     # Small requests with short attempts (`quick`): a lease must not wait CALL_SECONDS for a lost answer.
     return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.quick, direct=direct), ttl
+
+
+async def retried(make: Callable[[], Awaitable], seconds: float = CALL_SECONDS) -> Any:
+    """`NatsLink.retrying` for code already on the link's loop: `await make()`, made again while it raises
+    ClusterUnavailable (a replica killed mid-request), for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await make()
+        except ClusterUnavailable:
+            if time.monotonic() + RETRY_PAUSE >= deadline:
+                raise
+            await asyncio.sleep(RETRY_PAUSE)
 
 
 async def direct_batch(link: NatsLink, stream: str, request: dict) -> list[tuple[dict, bytes]]:

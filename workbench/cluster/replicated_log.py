@@ -32,8 +32,8 @@ from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
 from domain.contracts.cluster_pb2 import ClusterLogEvent, ClusterLogGroup
-from workbench.cluster.link import (CALL_SECONDS, LEADER_ATTEMPT_SECONDS, LOG_STREAM, PROBE_SECONDS, RETRY_PAUSE,
-                                   ClusterUnavailable, NatsLink, Unavailable, direct_batch)
+from workbench.cluster.link import (LEADER_ATTEMPT_SECONDS, LOG_STREAM, PROBE_SECONDS, ClusterUnavailable, NatsLink,
+                                   Unavailable, direct_batch, retried)
 from workbench.core.observer import observer
 from workbench.service.event_log import EventLog, EventLogClosed, LoggedEvent
 
@@ -103,7 +103,7 @@ async def read_groups(link: NatsLink, tenant: str, after_seq: int, last_seq: int
     leader nothing."""
     seq = after_seq
     while seq < last_seq:
-        batch = await _retried(lambda: _direct_batch(link, subject_of(tenant), seq + 1, READ_BATCH))
+        batch = await retried(lambda: _direct_batch(link, subject_of(tenant), seq + 1, READ_BATCH))
         if not batch:
             raise ClusterUnavailable(f"tenant {tenant!r}: the log ended at stream sequence {seq}, before {last_seq}")
         for message_seq, data in batch:
@@ -111,18 +111,6 @@ async def read_groups(link: NatsLink, tenant: str, after_seq: int, last_seq: int
                 return
             seq = message_seq
             yield seq, ClusterLogGroup.FromString(data)
-
-
-async def _retried(make, seconds: float = CALL_SECONDS):
-    """`await make()`, made again while no replica answers (one was killed mid-request), for up to `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return await make()
-        except ClusterUnavailable:
-            if time.monotonic() + RETRY_PAUSE >= deadline:
-                raise
-            await asyncio.sleep(RETRY_PAUSE)
 
 
 async def _direct_batch(link: NatsLink, subject: str, start: int, count: int) -> list[tuple[int, bytes]]:
