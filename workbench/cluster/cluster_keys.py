@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
-from workbench.cluster.link import NatsLink, bucket, live_keys
+from workbench.cluster.link import NatsLink, bucket, create_key, live_keys, through_leader
 from workbench.tenancy.key_check import key_check_value
 from workbench.tenancy.keyring import KEY_BYTES, Keyring, KeyringError, TenantKeys, require_tenant_id
 from workbench.tenancy.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError
@@ -44,16 +44,19 @@ class ClusterKeyring(Keyring):
             stored = json.loads(self.link.retrying(lambda: self.kv.get(tenant)).value)
         except KeyNotFoundError:
             return self.create(tenant)
+        return self._unwrapped(tenant, stored)
+
+    def _unwrapped(self, tenant: str, stored: dict) -> TenantKeys:
         versions = {int(v): self._unwrap(tenant, int(v), bytes.fromhex(w)) for v, w in stored["versions"].items()}
         return TenantKeys(tenant, int(stored["current"]), versions)
 
     def create(self, tenant: str) -> TenantKeys:
         keys = TenantKeys(require_tenant_id(tenant), 1, {1: secrets.token_bytes(KEY_BYTES)})
         stored = {"tenant": tenant, "current": 1, "versions": {"1": self._wrap(tenant, 1, keys.versions[1]).hex()}}
-        try:
-            self.link.call(self.kv.create(tenant, json.dumps(stored).encode()))
+        try:  # sent again when unanswered: a first try that was stored then reads back as "theirs", equal to ours
+            self.link.retrying(lambda: create_key(self.kv, tenant, json.dumps(stored).encode()))
         except KeyWrongLastSequenceError:  # another node made it first: use theirs
-            return self.keys(tenant)
+            return self._unwrapped(tenant, _stored(self.link, KEYS_BUCKET, tenant))
         return keys
 
     def has(self, tenant: str) -> bool:
@@ -97,18 +100,23 @@ def check_cluster_key(link: NatsLink, master_key: bytes | None, tenants_bucket: 
                                  f" {MASTER_KEY_FILE_ENV} to its key")
         return
     given = key_check_value(master_key)
-    if remembered is not None:
-        if not hmac.compare_digest(remembered, given):
-            raise MasterKeyError("the master key given is not the cluster's: its key check value"
-                                 f" (KV {KEYS_BUCKET}/{CHECK_KEY}) does not match")
-        return
-    if _has_tenants(link, tenants_bucket, replicas):
-        raise MasterKeyError("the cluster keeps its tenants in the clear: start this node without a master key,"
-                             " or encrypt a new cluster")
-    try:
-        link.call(kv.create(CHECK_KEY, json.dumps({"check": given}).encode()))
-    except KeyWrongLastSequenceError:  # another node recorded one at the same moment: it must be ours
-        check_cluster_key(link, master_key, tenants_bucket, replicas)
+    if remembered is None:
+        if _has_tenants(link, tenants_bucket, replicas):
+            raise MasterKeyError("the cluster keeps its tenants in the clear: start this node without a master"
+                                 " key, or encrypt a new cluster")
+        try:
+            link.retrying(lambda: create_key(kv, CHECK_KEY, json.dumps({"check": given}).encode()))
+            return
+        except KeyWrongLastSequenceError:  # another node recorded one at the same moment: it must be ours
+            remembered = _stored(link, KEYS_BUCKET, CHECK_KEY)["check"]
+    if not hmac.compare_digest(remembered, given):
+        raise MasterKeyError("the master key given is not the cluster's: its key check value"
+                             f" (KV {KEYS_BUCKET}/{CHECK_KEY}) does not match")
+
+
+def _stored(link: NatsLink, name: str, key: str) -> dict:
+    """The JSON under `key`, which another node has just written: read from the leader, which has it."""
+    return json.loads(link.retrying(lambda: through_leader(link, name).get(key)).value)
 
 
 def _has_tenants(link: NatsLink, tenants_bucket: str, replicas: int) -> bool:

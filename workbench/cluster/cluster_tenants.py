@@ -25,7 +25,8 @@ from workbench.cluster.cluster_keys import ClusterKeyring
 from workbench.cluster.heartbeats import beat, nodes_bucket
 from workbench.cluster.leaders import LeadersTogether
 from workbench.cluster.leases import Lease, LeaseLost, Leases, Owner
-from workbench.cluster.link import CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket, live_keys
+from workbench.cluster.link import (CALL_SECONDS, PROBE_SECONDS, ClusterUnavailable, NatsLink, bucket,
+                                   create_key, live_keys)
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
 from workbench.cluster.replicas import Replicas
 from workbench.cluster.replicated_log import ensure_stream
@@ -130,7 +131,7 @@ class ClusterTenants(Tenants):
     def create(self, name: str) -> bool:
         check_tenant_name(name)
         try:
-            self.link.call(self.known.create(name, b""), timeout=CALL_SECONDS + 1 if self._started else PROBE_SECONDS + 1)
+            self.link.call(create_key(self.known, name, b""), timeout=CALL_SECONDS + 1 if self._started else PROBE_SECONDS + 1)
         except KeyWrongLastSequenceError:
             return False
         except ClusterUnavailable:

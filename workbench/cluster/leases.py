@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
 from workbench.cluster.serve_options import DEFAULT_LEASE_SECONDS
-from workbench.cluster.link import ClusterUnavailable, NatsLink, NothingListened, Unavailable, bucket, live_keys
+from workbench.cluster.link import (ClusterUnavailable, NatsLink, NothingListened, Unavailable, bucket, create_key,
+                                   live_keys)
 from workbench.core.observer import observer
 
 BUCKET = "bf_leases"
@@ -89,7 +90,7 @@ class Leases:
         """The lease on `tenant` (taken now if free), or who owns it."""
         asked, change = time.monotonic(), "taken"
         try:
-            revision = self._write(lambda: self.kv.create(tenant, self._value(0)))
+            revision = self._write(lambda: create_key(self.kv, tenant, self._value(0)))
         except KeyWrongLastSequenceError:
             owner = self.owner(tenant)
             if owner is None:  # expired between the two calls

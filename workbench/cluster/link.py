@@ -18,7 +18,8 @@ from typing import Any, Awaitable, Callable
 
 import nats
 from nats.js import JetStreamContext
-from nats.js.errors import APIError, NoStreamResponseError, NotFoundError, ServerError, ServiceUnavailableError
+from nats.js.errors import (APIError, KeyNotFoundError, KeyWrongLastSequenceError, NoStreamResponseError, NotFoundError,
+                            ServerError, ServiceUnavailableError)
 from nats.js.kv import KeyValue
 
 from workbench.core.codes import Code
@@ -204,8 +205,28 @@ def bucket(link: NatsLink, name: str, replicas: int = 3, ttl: float | None = Non
         link.call(link.js.create_key_value(bucket=name, replicas=replicas, ttl=ttl, history=1, direct=True))
     except ClusterUnavailable:
         pass
+    return _handle(link, name, direct), ttl
+
+
+def through_leader(link: NatsLink, name: str) -> KeyValue:
+    """The KV bucket `name` read from its stream's leader: a key another node made a moment ago, that a
+    direct get from a replica still applying it would not find."""
+    return _handle(link, name, direct=False)
+
+
+def _handle(link: NatsLink, name: str, direct: bool) -> KeyValue:
     # Small requests with short attempts (`quick`): a lease must not wait CALL_SECONDS for a lost answer.
-    return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.quick, direct=direct), ttl
+    return KeyValue(name=name, stream=f"KV_{name}", pre=f"$KV.{name}.", js=link.quick, direct=direct)
+
+
+async def create_key(kv: KeyValue, key: str, value: bytes) -> int:
+    """`kv.create`, raising KeyWrongLastSequenceError whenever the key was there first. Losing the race,
+    nats-py reads the key back (to tell a deleted one) with a direct get, and a replica that has not
+    applied the winner's write yet answers KeyNotFoundError: the key exists all the same."""
+    try:
+        return await kv.create(key, value)
+    except KeyNotFoundError as error:
+        raise KeyWrongLastSequenceError(f"{key} was made by another writer a moment ago") from error
 
 
 async def retried(make: Callable[[], Awaitable], seconds: float = CALL_SECONDS) -> Any:

@@ -84,7 +84,13 @@ class BfNode(Child):
                     return
             time.sleep(0.05)
         self.kill()
-        raise NodeFailed(f"bf node {self.name} did not start; see {self.log_path}")
+        raise NodeFailed(f"bf node {self.name} did not start; its log ends: {self._last_words()!r}; see {self.log_path}")
+
+    def _last_words(self) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(self._log_offset)
+            lines = log.read().decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else "(nothing)"
 
 
 class LocalCluster:
