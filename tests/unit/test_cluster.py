@@ -114,8 +114,8 @@ def test_an_append_whose_answer_was_lost_is_sent_again_and_stored_once(link, tmp
     log = ReplicatedLog(tmp_path / "a.db", link, "lost-answer", "node-a", term=lambda: 1)
     real_call, stored = link.call, []
 
-    def losing_the_first_answer(coroutine, timeout=None):
-        result = real_call(coroutine, timeout)
+    def losing_the_first_answer(coroutine, timeout=None, **options):
+        result = real_call(coroutine, timeout, **options)
         if getattr(coroutine, "__qualname__", "").endswith(".publish") and not stored:
             stored.append(result.seq)
             raise ClusterUnavailable("JetStream did not answer within 1 s")

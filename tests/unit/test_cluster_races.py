@@ -5,6 +5,7 @@ a replica that has not applied the winner's write yet (CI saw a node die of that
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -22,16 +23,21 @@ RACERS = 6
 
 
 @pytest.fixture(scope="module")
-def links(tmp_path_factory):
+def nats(tmp_path_factory):
     nats = NatsCluster(tmp_path_factory.mktemp("races")).start()
     try:
         wait_ready(nats.urls)
-        links = [NatsLink(nats.urls, name=f"bf-racer-{n}") for n in range(RACERS)]
-        yield links
-        for link in links:
-            link.close()
+        yield nats
     finally:
         nats.stop()
+
+
+@pytest.fixture(scope="module")
+def links(nats):
+    links = [NatsLink(nats.urls, name=f"bf-racer-{n}") for n in range(RACERS)]
+    yield links
+    for link in links:
+        link.close()
 
 
 def _race(links: list[NatsLink], work) -> list[object]:
@@ -81,3 +87,31 @@ class _LaggingReplica:
 async def test_a_lost_create_is_a_wrong_last_sequence_whatever_the_read_back_saw():
     with pytest.raises(KeyWrongLastSequenceError, match="another writer"):
         await create_key(_LaggingReplica(), "tenant-a", b"")
+
+
+def test_a_request_whose_connection_drops_is_sent_again_at_once(nats):
+    """The server a request went through dies before answering: the answer is lost with the connection,
+    and the request goes again through the new one as soon as the client has reconnected, not after the
+    attempt's timeout (a second on the hot paths)."""
+    asked = []
+    link = NatsLink(nats.urls, name="bf-dropped")  # connected to the first server: servers are tried in order
+    answering = NatsLink(nats.urls[1:], name="bf-answering")  # on another server: survives the restart
+    try:
+        async def answer_from_the_second_ask(message):
+            asked.append(message)
+            if len(asked) > 1:
+                await message.respond(b"answered")
+
+        answering.call(answering.nc.subscribe("bf.test.ask", cb=answer_from_the_second_ask))
+        answering.call(answering.nc.flush())
+        restarter = threading.Timer(0.3, nats.restart, args=(0,))
+        restarter.start()
+        started = time.monotonic()
+        answer = link.retrying(lambda: link.nc.request("bf.test.ask", b"?", timeout=30), seconds=20, attempt=20)
+        restarter.join()
+        assert answer.data == b"answered" and len(asked) == 2
+        assert time.monotonic() - started < 5, "the lost request waited for its attempt's timeout"
+    finally:
+        link.close()
+        answering.close()
+        wait_ready(nats.urls)

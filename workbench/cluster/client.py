@@ -28,7 +28,11 @@ from workbench.service.rpc import TENANT_METADATA
 ATTEMPT_SECONDS = 5.0
 RETRY_PAUSE = 0.05  # doubled at each attempt up to MAX_RETRY_PAUSE: many callers retrying must not flood the nodes
 MAX_RETRY_PAUSE = 0.4
-_NEVER_SENT = {grpc.StatusCode.UNAVAILABLE}  # refused before the handler ran (no owner here, or no connection)
+# Worth another attempt, here or at another node. CANCELLED too: a node stopping cleanly cancels the calls
+# gRPC had received but not yet handed to bf (grpc/grpc#41785), and after its grace period any call still
+# running (that one may have been applied).
+_TRY_AGAIN = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL,
+              grpc.StatusCode.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ class ClusterClient:
                 return Answer(response, Code.OK, "", started, time.monotonic(), attempts, uncertain)
             except grpc.RpcError as error:
                 code = error.code()
-                if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL):
+                if code not in _TRY_AGAIN:
                     return Answer(None, Code(code.value[0]), error.details() or "", started, time.monotonic(),
                                   attempts, uncertain)
                 uncertain = uncertain or _maybe_applied(error)

@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import Future
 from typing import Any, Awaitable, Callable
 
 import nats
@@ -38,6 +39,7 @@ LEADER_ATTEMPT_SECONDS = 0.5
 RETRY_PAUSE = 0.05  # between attempts while JetStream has no leader to answer (it refuses at once then)
 PROBE_SECONDS = 1.0  # a server whose JetStream takes longer to answer at connection time is skipped
 CONNECT_SECONDS = 3.0  # one round of connection attempts over every server
+CONNECTION_WATCH_SECONDS = 0.05  # how soon a request waiting on a dropped connection is sent again
 LOG_STREAM = "BF_LOG"  # the stream of the tenants' logs (replicated_log.py)
 
 
@@ -59,12 +61,18 @@ class NothingListened(ClusterUnavailable):
     """No JetStream server took the request (the stream has no leader this moment): it was not applied."""
 
 
+class ConnectionLost(ClusterUnavailable):
+    """The connection to the server a request went through dropped before its answer came: the answer
+    is lost with it, and the request may or may not have been applied."""
+
+
 class NatsLink:
     def __init__(self, urls: list[str] | str, name: str = "bf", connect_seconds: float = READY_SECONDS,
                  waiting: Callable[[], None] | None = None):
         """`waiting()`: called once if the first round over every server found no JetStream answering."""
         self.urls = urls.split(",") if isinstance(urls, str) else list(urls)
         self._waiting = waiting
+        self._disconnects = 0  # connections lost so far: a request sent before the last one is not answered
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="bf-nats", daemon=True)
         self._thread.start()
@@ -83,7 +91,7 @@ class NatsLink:
                 nc = self.call(nats.connect(
                     servers=servers, name=name, dont_randomize=True, max_reconnect_attempts=-1,
                     reconnect_time_wait=0.2, connect_timeout=1, ping_interval=2, max_outstanding_pings=2,
-                    error_cb=_quiet, disconnected_cb=_quiet_event, reconnected_cb=_quiet_event),
+                    error_cb=_quiet, disconnected_cb=self._disconnected, reconnected_cb=_quiet_event),
                     timeout=CONNECT_SECONDS)
             except (OSError, ClusterUnavailable, nats.errors.NoServersError):
                 last = "no server accepted a connection"
@@ -103,11 +111,15 @@ class NatsLink:
             time.sleep(0.1)
         raise AssertionError("unreachable")
 
-    def call(self, coroutine: Awaitable, timeout: float = CALL_SECONDS + 1) -> Any:
-        """Run `coroutine` on the link's loop and return its result (its error raised here)."""
+    async def _disconnected(self) -> None:
+        self._disconnects += 1
+
+    def call(self, coroutine: Awaitable, timeout: float = CALL_SECONDS + 1, while_connected: bool = False) -> Any:
+        """Run `coroutine` on the link's loop and return its result (its error raised here). `while_connected`:
+        raise ConnectionLost as soon as the connection drops, rather than wait for an answer that is lost."""
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         try:
-            return future.result(timeout)
+            return self._result(future, timeout, self._disconnects if while_connected else None)
         except TimeoutError:
             future.cancel()
             raise ClusterUnavailable(f"JetStream did not answer within {timeout:.0f} s") from None
@@ -120,16 +132,31 @@ class NatsLink:
         except (nats.errors.Error, asyncio.TimeoutError) as error:  # no answer: no quorum, a server gone, ...
             raise ClusterUnavailable(f"JetStream unavailable: {type(error).__name__}") from None
 
+    def _result(self, future: Future, timeout: float, disconnects: int | None) -> Any:
+        if disconnects is None:
+            return future.result(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(min(CONNECTION_WATCH_SECONDS, max(0.0, deadline - time.monotonic())))
+            except TimeoutError:
+                if self._disconnects != disconnects:
+                    future.cancel()
+                    raise ConnectionLost("the connection to NATS dropped before JetStream answered") from None
+                if time.monotonic() >= deadline:
+                    raise
+
     def retrying(self, make: Callable[[], Awaitable], seconds: float = CALL_SECONDS,
                  attempt: float = ATTEMPT_SECONDS + 0.5, only: type[ClusterUnavailable] = ClusterUnavailable) -> Any:
         """The result of `make()` (a request on `quick`), made again while JetStream does not answer, for up
-        to `seconds`, each attempt given up after `attempt` seconds. Only for requests that are safe to
-        repeat: reads, or appends that carry a message id; any write with `only=NothingListened` (a leader
-        moving, or being elected), since no server took it."""
+        to `seconds`, each attempt given up after `attempt` seconds, or as soon as the connection it went
+        through drops (its answer is lost with it; the next attempt goes through the new connection).
+        Only for requests that are safe to repeat: reads, or appends that carry a message id; any write
+        with `only=NothingListened` (a leader moving, or being elected), since no server took it."""
         deadline = time.monotonic() + seconds
         while True:
             try:
-                return self.call(make(), timeout=attempt)
+                return self.call(make(), timeout=attempt, while_connected=True)
             except only:
                 if time.monotonic() + RETRY_PAUSE >= deadline:
                     raise
