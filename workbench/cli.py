@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except ClientTokenError as error:
         print(f"bf: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `bf ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit would fail too
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`bf cluster up / status / down` as a user types them: real processes, left running between commands."""
+"""`bf cluster up / status / restart / down` as a user types them: real processes, left running between commands."""
 
 import json
 import os
@@ -36,13 +36,23 @@ def test_cluster_up_status_down(tmp_path):
         assert status.returncode == 0, status.stderr
         assert status.stdout.count(" up") == 4  # 3 NATS servers and the node
         assert "default" in status.stdout.split("tenant")[-1]
+        restart = bf("cluster", "restart", "--data", str(folder))
+        assert restart.returncode == 0, restart.stderr
+        assert "restarted 4 processes" in restart.stdout and "node n1: serving again after" in restart.stdout
+        restarted = json.loads((folder / "cluster.json").read_text())
+        pids = [entry["pid"] for entry in state["nats"] + state["nodes"]]
+        new_pids = [entry["pid"] for entry in restarted["nats"] + restarted["nodes"]]
+        assert not set(pids) & set(new_pids) and all(os.path.exists(f"/proc/{pid}") for pid in new_pids)
+        assert bf("test", "--target", node, "specs/products").returncode == 0  # same address, served again
     finally:
         down = bf("cluster", "down", "--data", str(folder))
     assert down.returncode == 0 and down.stdout.count("stopped") == 4
-    pids = [entry["pid"] for entry in state["nats"] + state["nodes"]]
+    pids += new_pids
     assert not [pid for pid in pids if os.path.exists(f"/proc/{pid}") and _not_zombie(pid)]
     assert not (folder / "cluster.json").exists()
     assert bf("cluster", "status", "--data", str(folder)).returncode == 1
+    nothing = bf("cluster", "restart", "--data", str(folder))
+    assert nothing.returncode == 1 and "no cluster runs from" in nothing.stderr
 
 
 def _not_zombie(pid: int) -> bool:

@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from workbench.cluster.child import Child
 from workbench.cluster.nats_servers import NatsCluster, free_ports, wait_ready
@@ -64,33 +65,48 @@ class BfNode(Child):
     def log_path(self) -> Path:
         return self.folder / "serve.log"
 
+    def argv(self, project_root: Path, nats_urls: str, lease_seconds: float) -> list[str]:
+        return [sys.executable, "-m", "workbench.cli", "--project", str(project_root), "serve",
+                "--listen", self.address, "--data", str(self.folder), "--cluster", nats_urls,
+                "--node", self.name, "--lease-seconds", str(lease_seconds), *self.serve_args]
+
     def start(self, project_root: Path, nats_urls: str, lease_seconds: float) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with open(self.log_path, "a") as log:  # stdout too: the node outlives `bf cluster up`, a pipe would not
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "workbench.cli", "--project", str(project_root), "serve",
-                 "--listen", self.address, "--data", str(self.folder), "--cluster", nats_urls,
-                 "--node", self.name, "--lease-seconds", str(lease_seconds), *self.serve_args],
-                stdout=log, stderr=log, start_new_session=True, cwd=project_root, env=self.env)
+        self._log_offset = log_size(self.log_path)
+        self.process = start_logged(self.argv(project_root, nats_urls, lease_seconds), self.log_path, project_root,
+                                    self.env)
 
     def wait_listening(self, timeout: float = START_SECONDS) -> None:
         """Until its log says it listens (or it died, or `timeout` passed)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.running:
-            with open(self.log_path, "rb") as log:
-                log.seek(self._log_offset)
-                if READY_PREFIX.encode() in log.read():
-                    return
-            time.sleep(0.05)
-        self.kill()
-        raise NodeFailed(f"bf node {self.name} did not start; its log ends: {self._last_words()!r}; see {self.log_path}")
+        wait_listening(self.name, self.log_path, self._log_offset, lambda: self.running, timeout, self.kill)
 
-    def _last_words(self) -> str:
-        with open(self.log_path, "rb") as log:
-            log.seek(self._log_offset)
-            lines = log.read().decode(errors="replace").strip().splitlines()
-        return lines[-1] if lines else "(nothing)"
+
+def log_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def start_logged(argv: list[str], log_path: Path, cwd: Path | str, env: dict[str, str] | None) -> subprocess.Popen:
+    """Start a node, its output appended to `log_path` (not a pipe: it outlives `bf cluster up`)."""
+    with open(log_path, "a") as log:
+        return subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, cwd=cwd, env=env)
+
+
+def wait_listening(name: str, log_path: Path, offset: int, running: Callable[[], bool], timeout: float,
+                   kill: Callable[[], None]) -> None:
+    """Until the node's log, past `offset`, says it listens; NodeFailed (and `kill()`) when it died
+    or `timeout` passed first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and running():
+        with open(log_path, "rb") as log:
+            log.seek(offset)
+            if READY_PREFIX.encode() in log.read():
+                return
+        time.sleep(0.05)
+    kill()
+    with open(log_path, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").strip().splitlines()
+    raise NodeFailed(f"bf node {name} did not start; its log ends: {(lines or ['(nothing)'])[-1]!r}; see {log_path}")
 
 
 class LocalCluster:
@@ -135,20 +151,28 @@ class LocalCluster:
         for node in self.nodes:
             node.stop()
         self.nats.stop()
-        (self.folder / STATE_FILE).unlink(missing_ok=True)
+        stop_recorded(self.folder)  # and what a rolling restart started in their place
 
     def save(self) -> None:
-        """Write what runs to cluster.json, for `bf cluster status` and `bf cluster down` in another process."""
+        """Write what runs to cluster.json, for `bf cluster status`, `restart` and `down` in another
+        process: how to start each process again too (no secret: a master key stays in the environment)."""
         state = {
-            "nats": [{"url": s.url, "pid": s.process.pid if s.running else None, "folder": str(s.folder)}
+            "nats": [{"url": s.url, "pid": s.process.pid if s.running else None, "folder": str(s.folder),
+                      "monitor": s.monitor_url, "argv": s.argv(self.nats.binary), "log": str(s.log_path)}
                      for s in self.nats.servers],
             "nodes": [{"name": n.name, "address": n.address, "pid": n.process.pid if n.running else None,
-                       "folder": str(n.folder)} for n in self.nodes],
+                       "folder": str(n.folder), "log": str(n.log_path), "cwd": str(self.project_root),
+                       "argv": n.argv(self.project_root, self.nats.url_list, self.lease_seconds)}
+                      for n in self.nodes],
             "lease_seconds": self.lease_seconds,
         }
-        path = self.folder / STATE_FILE
-        path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-        os.chmod(path, 0o600)
+        write_state(self.folder, state)
+
+
+def write_state(folder: Path | str, state: dict) -> None:
+    path = Path(folder) / STATE_FILE
+    path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
 
 
 def read_state(folder: Path | str) -> dict | None:
@@ -161,7 +185,7 @@ def read_state(folder: Path | str) -> dict | None:
 def running_pids(state: dict) -> list[int]:
     """The pids cluster.json names that still run from their folders."""
     entries = state["nats"] + state["nodes"]
-    return [e["pid"] for e in entries if e.get("pid") and _runs_from(e["pid"], e["folder"]) and _alive(e["pid"])]
+    return [e["pid"] for e in entries if e.get("pid") and runs_from(e["pid"], e["folder"]) and alive(e["pid"])]
 
 
 def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
@@ -176,24 +200,24 @@ def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
         pids = []
         for entry in entries:
             pid = entry.get("pid")
-            if pid and _runs_from(pid, entry["folder"]) and _alive(pid):
+            if pid and runs_from(pid, entry["folder"]) and alive(pid):
                 os.kill(pid, signal.SIGTERM)
                 pids.append(pid)
                 stopped.append(f"{kind} {entry.get('name') or entry.get('url')} (pid {pid})")
-        _wait_gone(pids, time.monotonic() + timeout)
+        wait_gone(pids, time.monotonic() + timeout)
     (Path(folder) / STATE_FILE).unlink(missing_ok=True)
     return stopped
 
 
-def _wait_gone(pids: list[int], deadline: float) -> None:
+def wait_gone(pids: list[int], deadline: float) -> None:
     for pid in pids:
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
-def _runs_from(pid: int, folder: str) -> bool:
+def runs_from(pid: int, folder: str) -> bool:
     """The pid is still the process we started (its command line names its folder), not a reused pid."""
     try:
         return folder in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
@@ -201,7 +225,7 @@ def _runs_from(pid: int, folder: str) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

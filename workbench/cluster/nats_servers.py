@@ -86,20 +86,29 @@ class NatsServer(Child):
             f"cluster {{ name: {CLUSTER_NAME}, listen: 127.0.0.1:{self.route_port}, routes: [{routes}] }}\n",
             encoding="utf-8")
 
+    @property
+    def monitor_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
     def healthy(self) -> bool:
-        """Running, and its JetStream current with the cluster (meta leader known, its streams caught up)."""
-        if not self.running:
-            return False
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
+        return self.running and jetstream_current(self.monitor_url)
+
+    def argv(self, binary: str) -> list[str]:
+        return [binary, "-c", str(self.config_path)]
 
     def start(self, binary: str) -> None:
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen([binary, "-c", str(self.config_path)], stdout=log, stderr=log,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(self.argv(binary), stdout=log, stderr=log, start_new_session=True)
+
+
+def jetstream_current(monitor_url: str) -> bool:
+    """The server at `monitor_url` answers, its JetStream current with the cluster (meta leader known,
+    its streams caught up)."""
+    try:
+        with urllib.request.urlopen(f"{monitor_url}/healthz", timeout=1) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
 
 
 class NatsCluster:

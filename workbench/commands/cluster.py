@@ -1,5 +1,5 @@
-"""`bf cluster up | status | down`: a whole cluster on this machine (NATS servers
-and bf nodes on loopback, each a process with its folder and log)."""
+"""`bf cluster up | status | restart | down`: a whole cluster on this machine (NATS
+servers and bf nodes on loopback, each a process with its folder and log)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ EXIT_FAILED = 1
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("cluster", help="start, inspect and stop a local cluster (NATS JetStream + bf nodes)")
-    parser.add_argument("action", choices=("up", "status", "down"))
+    parser.add_argument("action", choices=("up", "status", "restart", "down"),
+                        help="restart: every process in turn, as an upgrade is rolled out, with no outage")
     parser.add_argument("--data", type=Path, metavar="DIR",
                         help=f"the cluster's folder: every process's files and log (default {DEFAULT_FOLDER}/ in the project)")
     parser.add_argument("--nodes", type=positive_int, default=3, metavar="N", help="bf nodes to start (up; default 3)")
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace, project: Project) -> int:
     from workbench.cluster import local
 
     folder = args.data or project.root / DEFAULT_FOLDER
-    return {"up": _up, "status": _status, "down": _down}[args.action](args, project, folder, local)
+    return {"up": _up, "status": _status, "restart": _restart, "down": _down}[args.action](args, project, folder, local)
 
 
 def _up(args, project: Project, folder: Path, local) -> int:
@@ -90,6 +91,23 @@ def _status(args, project: Project, folder: Path, local) -> int:
     print("\n".join(table_lines(["tenant", "owner", "log head", "owner lag (events)", "warm copies (events behind)"],
                                  [[t.name, t.owner, t.head, "-" if t.lag is None else t.lag, t.copies]
                                   for t in tenants])))
+    return 0
+
+
+def _restart(args, project: Project, folder: Path, local) -> int:
+    from workbench.cluster.rolling import NatsFailed, roll
+
+    if local.read_state(folder) is None:
+        print(f"bf cluster: no cluster runs from {folder} (bf cluster up)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"bf cluster: restarting every process of {folder} in turn, NATS servers first")
+    try:
+        done = roll(folder, say=lambda step: print(f"{step.process}: serving again after {step.seconds:.1f} s",
+                                                   flush=True))
+    except (local.NodeFailed, NatsFailed) as error:
+        print(f"bf cluster: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"bf cluster: restarted {len(done)} processes in {sum(step.seconds for step in done):.1f} s")
     return 0
 
 
