@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,16 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.console import table_lines  # noqa: E402
-from workbench.cluster.chaos import create_tenants  # noqa: E402
-from workbench.cluster.chaos_load import Load, answered  # noqa: E402
-from workbench.cluster.client import ClusterClient  # noqa: E402
+from workbench.cluster.chaos_load import Load, answered, cluster_under_load  # noqa: E402
 from workbench.cluster.elections import LeaderWatch  # noqa: E402
 from workbench.cluster.leases import BUCKET, Leases  # noqa: E402
 from workbench.cluster.link import NatsLink  # noqa: E402
-from workbench.cluster.local import LocalCluster, node_environment  # noqa: E402
+from workbench.cluster.local import LocalCluster  # noqa: E402
 from workbench.cluster.replicated_log import STREAM  # noqa: E402
 from workbench.config import find_project  # noqa: E402
-from workbench.core.domain import Domain  # noqa: E402
 
 SCENARIOS = ("owner", "log", "leases", "log+owner")
 SETTLE_SECONDS = 4.0
@@ -50,28 +46,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tenants", type=int, default=4)
     args = parser.parse_args()
-    project = find_project(ROOT)
-    cluster = LocalCluster(Path(tempfile.mkdtemp(prefix="bf-failover-")), project.root, 3, lease_seconds=3.0,
-                           env=node_environment()).start()
-    names = [f"failover-{n + 1}" for n in range(args.tenants)]
-    client = ClusterClient(cluster.addresses, Domain.load(project))
-    link = NatsLink(cluster.nats.urls, name="bf-failover")
     rows = []
-    try:
-        create_tenants(client, cluster.addresses[0], names)
-        load = Load(client, project.domain, names, 8, 1)
-        load.start()
-        leases = Leases(link, "bf-failover", "")
-        for round_number in range(args.rounds):
-            for scenario in SCENARIOS:
-                time.sleep(SETTLE_SECONDS)
-                rows.append(_one(cluster, link, leases, load, names, scenario))
-                print(f"round {round_number + 1}: {scenario:10} {rows[-1][1:]}", flush=True)
-        load.join()
-    finally:
-        link.close()
-        client.close()
-        cluster.stop()
+    with cluster_under_load(find_project(ROOT), "failover", args.tenants) as (cluster, load):
+        names = list(load.records)
+        link = NatsLink(cluster.nats.urls, name="bf-failover")
+        try:
+            leases = Leases(link, "bf-failover", "")
+            for round_number in range(args.rounds):
+                for scenario in SCENARIOS:
+                    time.sleep(SETTLE_SECONDS)
+                    rows.append(_one(cluster, link, leases, load, names, scenario))
+                    print(f"round {round_number + 1}: {scenario:10} {rows[-1][1:]}", flush=True)
+        finally:
+            link.close()
     print("\n".join(table_lines(["scenario", "JetStream answered again s", "tenants' longest gap s", "beyond the election s"],
                                 rows)))
     return 0

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,13 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workbench.bench.console import table_lines  # noqa: E402
-from workbench.cluster.chaos import create_tenants  # noqa: E402
-from workbench.cluster.chaos_load import Load, answered  # noqa: E402
-from workbench.cluster.client import ClusterClient  # noqa: E402
+from workbench.cluster.chaos_load import Load, answered, cluster_under_load  # noqa: E402
 from workbench.cluster.local import LocalCluster, node_environment  # noqa: E402
 from workbench.cluster.rolling import roll  # noqa: E402
 from workbench.config import find_project  # noqa: E402
-from workbench.core.domain import Domain  # noqa: E402
 
 SETTLE_SECONDS = 2.0  # after each step: the gaps it caused are over, the next starts from calm
 ELECTION_SECONDS = 10.0  # nats-server's Raft campaigns 4-9 s after a leader's last heartbeat
@@ -40,24 +36,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=4)
     args = parser.parse_args()
-    project = find_project(ROOT)
-    cluster = LocalCluster(Path(tempfile.mkdtemp(prefix="bf-rolling-")), project.root, 3, lease_seconds=3.0,
-                           env=node_environment()).start()
-    names = [f"rolling-{n + 1}" for n in range(args.tenants)]
-    client = ClusterClient(cluster.addresses, Domain.load(project))
-    try:
-        create_tenants(client, cluster.addresses[0], names)
-        load = Load(client, project.domain, names, 8, 1)
-        load.start()
+    with cluster_under_load(find_project(ROOT), "rolling", args.tenants) as (cluster, load):
         time.sleep(SETTLE_SECONDS)
         crashed = [_crash(cluster, load, kind, index) for kind, index in _processes(cluster)]
         cluster.save()  # the pids the crashes left, for the rolling restart to find
         rolled = []
         roll(cluster.folder, env=node_environment(), say=lambda step: rolled.append(_after(load, step, SETTLE_SECONDS)))
-        load.join()
-    finally:
-        client.close()
-        cluster.stop()
     rows = [[process, f"{crash:.2f}", f"{rolling:.2f}", f"{crash / max(rolling, 0.01):.0f}x"]
             for (process, crash), rolling in zip(crashed, rolled)]
     print("\n".join(table_lines(["process", "kill -9 + start: longest gap s", "rolling restart: longest gap s",

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 pytest.importorskip("nats", reason="cluster mode needs nats-py (pip install -e '.[test]')")
 
-from workbench.cluster.chaos import create_tenants  # noqa: E402
+from workbench.cluster.chaos_load import create_tenants  # noqa: E402
 from workbench.cluster.chaos_load import Load, answered, ledger_faults  # noqa: E402
 from workbench.cluster.client import ClusterClient  # noqa: E402
 from workbench.cluster.local import LocalCluster, node_environment  # noqa: E402

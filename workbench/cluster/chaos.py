@@ -24,7 +24,7 @@ from pathlib import Path
 from workbench.bench.server_process import ServerProcess
 from workbench.bench.stress import percentile
 from workbench.cluster.audit import log_groups, missing, positions_continue, replayed_fingerprint, tenant_fingerprint, writers_overlap
-from workbench.cluster.chaos_load import Load, TenantRecord, answered, ledger_faults
+from workbench.cluster.chaos_load import Load, TenantRecord, answered, create_tenants, ledger_faults
 from workbench.cluster.client import ClusterClient
 from workbench.cluster.elections import LeaderWatch, overlap
 from workbench.cluster.heartbeats import read_nodes
@@ -125,17 +125,6 @@ def _timed(load: Load, seconds: float) -> float:
     load.join()
     elapsed = time.monotonic() - started
     return sum(1 for r in load.records.values() for a in r.answers if answered(a) and a.finished >= started) / elapsed
-
-
-def create_tenants(client: ClusterClient, address: str, names: list[str]) -> None:
-    import grpc
-
-    from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp
-    with grpc.insecure_channel(address) as channel:
-        create = channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
-                                     CreateTenantResp.FromString)
-        for name in names:
-            create(CreateTenantReq(name=name), timeout=30)
 
 
 def _on_cluster(cluster: LocalCluster, project: Project, domain: Domain, names: list[str], in_flight: int,

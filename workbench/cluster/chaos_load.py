@@ -12,18 +12,24 @@ Per tenant, two kinds of callers, all through a `ClusterClient` (any node, retri
 from __future__ import annotations
 
 import importlib
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 from domain.contracts.inventory_pb2 import (
     AddLocationsReq, AddProductsReq, GetLocInventoryReq, UpdateInventoryReq,
 )
 from workbench.cluster.client import Answer, ClusterClient
+from workbench.cluster.local import LocalCluster, node_environment
+from workbench.config import Project
 from workbench.core.codes import Code
+from workbench.core.domain import Domain
 
-GAVE_UP = {Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.INTERNAL}
+GAVE_UP = {Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.CANCELLED}  # the client's `_TRY_AGAIN`
 
 
 @dataclass
@@ -156,3 +162,33 @@ def ledger_faults(record: TenantRecord, final: int) -> list[str]:
         faults.append(f"{record.name}: an acknowledged on-hand {max(values)} above the final {final}")
     return faults
 
+
+
+def create_tenants(client: ClusterClient, address: str, names: list[str]) -> None:
+    import grpc
+
+    from domain.contracts.service_pb2 import CreateTenantReq, CreateTenantResp
+    with grpc.insecure_channel(address) as channel:
+        create = channel.unary_unary("/bf.TenantService/CreateTenant", CreateTenantReq.SerializeToString,
+                                     CreateTenantResp.FromString)
+        for name in names:
+            create(CreateTenantReq(name=name), timeout=30)
+
+
+@contextmanager
+def cluster_under_load(project: Project, name: str, tenants: int, nodes: int = 3) -> Iterator[tuple[LocalCluster, Load]]:
+    """A local cluster in a new temporary folder (3 NATS servers, `nodes` bf nodes, leases of 3 s) whose
+    `tenants` tenants (`<name>-1`, ...) take the load, 8 calls in flight each, until the block ends."""
+    cluster = LocalCluster(Path(tempfile.mkdtemp(prefix=f"bf-{name}-")), project.root, nodes, lease_seconds=3.0,
+                           env=node_environment()).start()
+    client = ClusterClient(cluster.addresses, Domain.load(project))
+    try:
+        names = [f"{name}-{n + 1}" for n in range(tenants)]
+        create_tenants(client, cluster.addresses[0], names)
+        load = Load(client, project.domain, names, 8, 1)
+        load.start()
+        yield cluster, load
+        load.join()
+    finally:
+        client.close()
+        cluster.stop()
