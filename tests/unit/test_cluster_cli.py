@@ -53,6 +53,11 @@ def test_cluster_up_status_down(tmp_path):
     assert bf("cluster", "status", "--data", str(folder)).returncode == 1
     nothing = bf("cluster", "restart", "--data", str(folder))
     assert nothing.returncode == 1 and "no cluster runs from" in nothing.stderr
+    for entry in state["nats"] + state["nodes"]:  # cluster.json as a bf before `restart` wrote it
+        entry.pop("argv")
+    (folder / "cluster.json").write_text(json.dumps(state))
+    older = bf("cluster", "restart", "--data", str(folder))
+    assert older.returncode == 1 and "started by an older bf" in older.stderr and "Traceback" not in older.stderr
 
 
 def _not_zombie(pid: int) -> bool:

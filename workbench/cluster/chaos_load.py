@@ -163,7 +163,6 @@ def ledger_faults(record: TenantRecord, final: int) -> list[str]:
     return faults
 
 
-
 def create_tenants(client: ClusterClient, address: str, names: list[str]) -> None:
     import grpc
 

@@ -86,7 +86,7 @@ def log_size(path: Path) -> int:
 
 
 def start_logged(argv: list[str], log_path: Path, cwd: Path | str, env: dict[str, str] | None) -> subprocess.Popen:
-    """Start a node, its output appended to `log_path` (not a pipe: it outlives `bf cluster up`)."""
+    """Start a process of the cluster, its output appended to `log_path` (not a pipe: it outlives `bf cluster up`)."""
     with open(log_path, "a") as log:
         return subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, cwd=cwd, env=env)
 
@@ -184,8 +184,13 @@ def read_state(folder: Path | str) -> dict | None:
 
 def running_pids(state: dict) -> list[int]:
     """The pids cluster.json names that still run from their folders."""
-    entries = state["nats"] + state["nodes"]
-    return [e["pid"] for e in entries if e.get("pid") and runs_from(e["pid"], e["folder"]) and alive(e["pid"])]
+    return [entry["pid"] for entry in state["nats"] + state["nodes"] if still_running(entry)]
+
+
+def still_running(entry: dict) -> bool:
+    """The process a cluster.json entry names still runs (and is still ours)."""
+    pid = entry.get("pid")
+    return bool(pid) and runs_from(pid, entry["folder"]) and alive(pid)
 
 
 def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
@@ -200,7 +205,7 @@ def stop_recorded(folder: Path | str, timeout: float = 15.0) -> list[str]:
         pids = []
         for entry in entries:
             pid = entry.get("pid")
-            if pid and runs_from(pid, entry["folder"]) and alive(pid):
+            if still_running(entry):
                 os.kill(pid, signal.SIGTERM)
                 pids.append(pid)
                 stopped.append(f"{kind} {entry.get('name') or entry.get('url')} (pid {pid})")

@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from workbench.cluster.child import STOP_SECONDS
-from workbench.cluster.local import (START_SECONDS, alive, log_size, read_state, runs_from, start_logged, wait_gone,
+from workbench.cluster.local import (START_SECONDS, log_size, read_state, start_logged, still_running, wait_gone,
                                      wait_listening, write_state)
 from workbench.cluster.nats_servers import READY_SECONDS, jetstream_current
 
 
 class NatsFailed(RuntimeError):
+    pass
+
+
+class NotRestartable(RuntimeError):
     pass
 
 
@@ -44,47 +49,45 @@ def roll(folder: Path | str, env: dict[str, str] | None = None,
     process, when one does not come back; the ones after it are left as they were."""
     state = read_state(folder)
     if state is None:
-        raise FileNotFoundError(f"no cluster runs from {folder} (bf cluster up)")
+        raise NotRestartable(f"no cluster runs from {folder} (bf cluster up)")
+    if not all("argv" in entry for entry in state["nats"] + state["nodes"]):
+        raise NotRestartable(f"the cluster in {folder} was started by an older bf that did not record how to"
+                             f" restart it: bf cluster down --data {folder}, then up")
     done = []
     for number, entry in enumerate(state["nats"]):
-        done.append(_restart(f"nats {number + 1}", entry, None, _nats_current(entry)))
-        write_state(folder, state)
-        say(done[-1])
+        started = time.monotonic()
+        process = _stop_and_start(entry, env=None)
+        _wait_current(entry, process)
+        done.append(_record(folder, state, f"nats {number + 1}", started, say))
     for entry in state["nodes"]:
-        done.append(_restart(f"node {entry['name']}", entry, env, _node_listening(entry)))
-        write_state(folder, state)
-        say(done[-1])
+        started, offset = time.monotonic(), log_size(Path(entry["log"]))
+        process = _stop_and_start(entry, env)
+        wait_listening(entry["name"], Path(entry["log"]), offset, lambda: process.poll() is None, START_SECONDS,
+                       process.kill)
+        done.append(_record(folder, state, f"node {entry['name']}", started, say))
     return done
 
 
-def _restart(name: str, entry: dict, env: dict[str, str] | None, ready: Callable[[int, Callable[[], bool]], None]
-             ) -> Restarted:
-    started = time.monotonic()
-    pid = entry.get("pid")
-    if pid and runs_from(pid, entry["folder"]) and alive(pid):
-        os.kill(pid, signal.SIGTERM)
-        wait_gone([pid], time.monotonic() + STOP_SECONDS)
-    offset = log_size(Path(entry["log"]))
+def _stop_and_start(entry: dict, env: dict[str, str] | None) -> subprocess.Popen:
+    if still_running(entry):
+        os.kill(entry["pid"], signal.SIGTERM)
+        wait_gone([entry["pid"]], time.monotonic() + STOP_SECONDS)
     process = start_logged(entry["argv"], Path(entry["log"]), entry.get("cwd", entry["folder"]), env)
     entry["pid"] = process.pid
-    ready(offset, lambda: process.poll() is None)
-    return Restarted(name, time.monotonic() - started)
+    return process
 
 
-def _nats_current(entry: dict) -> Callable[[int, Callable[[], bool]], None]:
-    def ready(offset: int, running: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + READY_SECONDS
-        while not jetstream_current(entry["monitor"]):
-            if not running() or time.monotonic() > deadline:
-                raise NatsFailed(f"the NATS server at {entry['url']} did not come back current within"
-                                 f" {READY_SECONDS:.0f} s; see {entry['log']}")
-            time.sleep(0.1)
-    return ready
+def _wait_current(entry: dict, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while not jetstream_current(entry["monitor"]):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise NatsFailed(f"the NATS server at {entry['url']} did not come back current within"
+                             f" {READY_SECONDS:.0f} s; see {entry['log']}")
+        time.sleep(0.1)
 
 
-def _node_listening(entry: dict) -> Callable[[int, Callable[[], bool]], None]:
-    def ready(offset: int, running: Callable[[], bool]) -> None:
-        wait_listening(entry["name"], Path(entry["log"]), offset, running, START_SECONDS,
-                       lambda: os.kill(entry["pid"], signal.SIGKILL) if running() else None)
-    return ready
-
+def _record(folder: Path | str, state: dict, process: str, started: float, say) -> Restarted:
+    write_state(folder, state)  # the new pid, for status, down and the next restart
+    step = Restarted(process, time.monotonic() - started)
+    say(step)
+    return step

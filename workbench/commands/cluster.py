@@ -95,16 +95,12 @@ def _status(args, project: Project, folder: Path, local) -> int:
 
 
 def _restart(args, project: Project, folder: Path, local) -> int:
-    from workbench.cluster.rolling import NatsFailed, roll
+    from workbench.cluster.rolling import NatsFailed, NotRestartable, roll
 
-    if local.read_state(folder) is None:
-        print(f"bf cluster: no cluster runs from {folder} (bf cluster up)", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"bf cluster: restarting every process of {folder} in turn, NATS servers first")
     try:
         done = roll(folder, say=lambda step: print(f"{step.process}: serving again after {step.seconds:.1f} s",
                                                    flush=True))
-    except (local.NodeFailed, NatsFailed) as error:
+    except (local.NodeFailed, NatsFailed, NotRestartable) as error:
         print(f"bf cluster: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"bf cluster: restarted {len(done)} processes in {sum(step.seconds for step in done):.1f} s")
